@@ -1,0 +1,279 @@
+"""The shape of `knowledge/`: pydantic models that parse, validate and freeze the data files.
+
+Every fact that changes on a known date carries `valid_from` / `valid_until`, so what is
+served follows the date a question is asked on (see `Dated` and `Knowledge.as_of`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+class Frozen(BaseModel):
+    """Immutable, strict base: unknown fields are errors, so typos in data files surface."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Dated(Frozen):
+    """Something in force from `valid_from` (inclusive) to `valid_until` (inclusive)."""
+
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Dated:
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValueError("valid_until is before valid_from")
+        return self
+
+    def in_force(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
+
+class Source(Frozen):
+    """Where a fact comes from; `confidence` mirrors the research marks (high/medium/low/unverified)."""
+
+    title: Text
+    url: str | None = None
+    article: str | None = None
+    confidence: str = Field(default="high", pattern=r"^(high|medium|low|unverified)$")
+
+
+class Note(Dated):
+    """A dated remark shown to citizens (a rule, a local variation, a warning)."""
+
+    text: Text
+    varies_by_locality: bool = False
+    sources: tuple[Source, ...] = ()
+
+
+# --- materials -------------------------------------------------------------------------------
+
+
+class MaterialKind(StrEnum):
+    identity = "identity"  # 身份证件
+    certificate = "certificate"  # 证照/证明 issued by an authority
+    form = "form"  # 申请表/声明书, usually filled or signed on site
+    photo = "photo"
+    contract = "contract"
+    proof = "proof"  # other supporting documents
+    other = "other"
+
+
+class Material(Frozen):
+    """One entry of the shared material catalogue (`knowledge/materials/*.yaml`): the basis of 一套材料."""
+
+    id: Slug
+    name: Text
+    kind: MaterialKind
+    description: str | None = None
+    e_license: bool = False  # 有电子证照: can be shown/fetched electronically
+    shared_data: bool = False  # obtainable by departments through data sharing
+    sources: tuple[Source, ...] = ()
+
+
+class MaterialForm(StrEnum):
+    original = "original"  # 原件(核验后退还)
+    copy = "copy"  # 复印件
+    original_and_copy = "original_and_copy"
+    electronic = "electronic"
+    signed_on_site = "signed_on_site"  # 现场签署
+    provided_on_site = "provided_on_site"  # e.g. photos taken at the window
+
+
+class MaterialUse(Dated):
+    """How one item uses one catalogue material."""
+
+    material: Slug
+    form: MaterialForm = MaterialForm.original
+    copies: int = Field(default=1, ge=1)
+    required: bool = True
+    # True when the department can do without it thanks to shared data or an electronic licence.
+    waivable: bool = False
+    note: str | None = None
+
+
+# --- items -----------------------------------------------------------------------------------
+
+
+class TimeLimit(Frozen):
+    """法定/承诺办结时限 in working days; `on_the_spot` for 当场办结."""
+
+    statutory_days: int | None = Field(default=None, ge=0)
+    promised_days: int | None = Field(default=None, ge=0)
+    on_the_spot: bool = False
+    note: str | None = None
+    varies_by_locality: bool = False
+
+    def working_days(self) -> int:
+        """The figure a citizen should plan with: promised if known, else statutory, else 0 on the spot."""
+        if self.on_the_spot:
+            return 0
+        for days in (self.promised_days, self.statutory_days):
+            if days is not None:
+                return days
+        return 0
+
+
+class Fee(Dated):
+    name: Text
+    free: bool = False
+    amount_yuan: float | None = Field(default=None, ge=0)
+    rule: str | None = None  # e.g. a tax rate described in words
+    payer: str | None = None
+    varies_by_locality: bool = False
+    sources: tuple[Source, ...] = ()
+
+
+class Channels(Frozen):
+    online: str | None = None  # online entry (platform / app / URL)
+    offline: str | None = None  # window / hall
+    appointment: bool = False
+    in_person: str | None = None  # who must appear in person, in words
+    mail_delivery: bool = False
+
+
+class Item(Dated):
+    """A single government item (单项事), from the shared catalogue `knowledge/items/*.yaml`."""
+
+    id: Slug
+    name: Text
+    code: str | None = None  # 事项编码 where known
+    department: Text
+    legal_basis: tuple[Source, ...] = ()
+    conditions: tuple[Text, ...] = ()  # 受理条件
+    materials: tuple[MaterialUse, ...] = ()
+    time_limit: TimeLimit = TimeLimit()
+    fees: tuple[Fee, ...] = ()
+    result: str | None = None  # 办理结果: certificate, licence, record …
+    channels: Channels = Channels()
+    requires: tuple[Slug, ...] = ()  # items that must be done before this one
+    notes: tuple[Note, ...] = ()
+    sources: tuple[Source, ...] = ()
+
+
+# --- bundles ---------------------------------------------------------------------------------
+
+
+class BundleKind(StrEnum):
+    enterprise = "enterprise"
+    individual = "individual"
+
+
+class BundleItem(Frozen):
+    item: Slug
+    optional: bool = False
+    selected_by_default: bool = True
+
+
+class MaterialChange(Frozen):
+    """A material added to (or dropped from) one item, or every chosen item when `item` is None."""
+
+    material: Slug
+    item: Slug | None = None
+    form: MaterialForm = MaterialForm.original
+    copies: int = Field(default=1, ge=1)
+    note: str | None = None
+
+
+class Option(Dated):
+    """One answer to a situation question and what it changes."""
+
+    id: Slug
+    label: Text
+    synonyms: tuple[Text, ...] = ()  # free-text phrasings that pick this option
+    add_items: tuple[Slug, ...] = ()
+    drop_items: tuple[Slug, ...] = ()
+    add_materials: tuple[MaterialChange, ...] = ()
+    drop_materials: tuple[MaterialChange, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+
+class Condition(Frozen):
+    """Ask a question only when an earlier one was answered with one of `options`."""
+
+    question: Slug
+    options: tuple[Slug, ...]
+
+
+class Question(Dated):
+    """A situation question (情形): asked only when its answer changes what is needed."""
+
+    id: Slug
+    text: Text
+    options: tuple[Option, ...] = Field(min_length=2)
+    ask_if: tuple[Condition, ...] = ()  # all must hold
+    help: str | None = None
+
+
+class Bundle(Dated):
+    """One 一件事 (`knowledge/bundles/<slug>.yaml`)."""
+
+    slug: Slug
+    name: Text
+    kind: BundleKind
+    life_stage: Text
+    summary: Text
+    lead_department: Text
+    items: tuple[BundleItem, ...] = Field(min_length=1)
+    # Groups of items the law requires to be done together: choose all of a group or none.
+    required_together: tuple[tuple[Slug, ...], ...] = ()
+    questions: tuple[Question, ...] = ()
+    notes: tuple[Note, ...] = ()
+    faq: tuple[FaqEntry, ...] = ()
+    channels: Channels = Channels()
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+
+class FaqEntry(Dated):
+    """A follow-up a citizen commonly asks, answered from the knowledge."""
+
+    question: Text
+    answer: Text
+    keywords: tuple[Text, ...] = ()
+
+
+# --- vocabulary ------------------------------------------------------------------------------
+
+
+class Lexicon(Frozen):
+    """How people talk about one bundle (`knowledge/lexicon/<slug>.yaml`), for the matcher.
+
+    Written by the team from how citizens speak; never copied from an evaluation set.
+    """
+
+    slug: Slug
+    keywords: tuple[Text, ...] = Field(min_length=1)  # distinctive terms: one is strong evidence
+    phrases: tuple[Text, ...] = ()  # colloquial example utterances
+    synonyms: dict[str, str] = {}  # colloquial or misspelt term -> canonical term
+    exclude: tuple[Text, ...] = ()  # terms that point away from this bundle
+
+
+class GlobalLexicon(Frozen):
+    """`knowledge/lexicon/_global.yaml`: vocabulary that belongs to no bundle."""
+
+    out_of_scope: tuple[Text, ...] = ()  # single items and topics we do not bundle (护照, 离婚 …)
+    fillers: tuple[Text, ...] = ()  # politeness and filler words stripped before matching
+    synonyms: dict[str, str] = {}  # normalisations shared by all bundles
+
+
+class Meta(Frozen):
+    """`knowledge/meta.yaml`: the release of the knowledge as a whole."""
+
+    version: Text
+    reviewed_on: dt.date
+    reviewed_by: Text
+    region: Text = "全国通用(地方差异在数据中注明)"
+
+
+Bundle.model_rebuild()
