@@ -1,0 +1,111 @@
+"""The app factory: blueprints, listeners, middleware and error handlers — nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+import uuid
+from contextlib import suppress
+
+from sanic import HTTPResponse, Request, Sanic
+
+from server import metrics
+from server.config import Settings
+from server.db import close_db, init_db
+from server.errors import install_error_handlers
+from server.guide.knowledge import KnowledgeError
+from server.handlers import BLUEPRINTS
+from server.knowledge_service import KnowledgeService
+from server.kv import create_kv
+from server.logs import request_id_var, setup_logging
+
+log = logging.getLogger("server.app")
+
+RELOAD_CHANNEL = "knowledge:reload"
+
+
+def create_app(settings: Settings, name: str = "yijianshi") -> Sanic:
+    """Build the Sanic app for `settings`; per-worker resources load in start-up listeners."""
+    setup_logging(settings.log_level)
+    app = Sanic(name, configure_logging=False)
+    app.config.update(
+        {
+            "ACCESS_LOG": False,
+            "REQUEST_MAX_SIZE": 1_000_000,
+            "FALLBACK_ERROR_FORMAT": "json",
+            "KEEP_ALIVE_TIMEOUT": 75,
+        }
+    )
+    app.ctx.settings = settings
+    install_error_handlers(app)
+    for blueprint in BLUEPRINTS:
+        app.blueprint(blueprint)
+    app.before_server_start(_open_resources)
+    app.after_server_start(_watch_reloads)
+    app.before_server_stop(_close_resources)
+    app.on_request(_start_request)
+    app.on_response(_finish_request)
+    return app
+
+
+async def _open_resources(app: Sanic) -> None:
+    settings: Settings = app.ctx.settings
+    app.ctx.knowledge = KnowledgeService(settings.knowledge_dir)
+    app.ctx.kv = create_kv(settings.redis_url)
+    await init_db(settings)
+    app.ctx.background = set()
+
+
+async def _watch_reloads(app: Sanic) -> None:
+    """Reload knowledge on SIGHUP (this host) or a message on the kv channel (every host)."""
+    loop = asyncio.get_running_loop()
+    with suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGHUP, lambda: _reload_knowledge(app, "SIGHUP"))
+
+    async def listen() -> None:
+        async for _ in app.ctx.kv.subscribe(RELOAD_CHANNEL):
+            _reload_knowledge(app, "kv")
+
+    task = asyncio.create_task(listen())
+    app.ctx.background.add(task)
+
+
+def _reload_knowledge(app: Sanic, trigger: str) -> None:
+    try:
+        app.ctx.knowledge.reload()
+    except KnowledgeError as exc:
+        log.error(
+            "knowledge reload refused; previous version keeps serving",
+            extra={"trigger": trigger, "problems": [str(p) for p in exc.problems][:50]},
+        )
+
+
+async def _close_resources(app: Sanic) -> None:
+    for task in app.ctx.background:
+        task.cancel()
+    await app.ctx.kv.close()
+    await close_db()
+
+
+def _route_label(request: Request) -> str:
+    return request.route.path if request.route else "unmatched"
+
+
+async def _start_request(request: Request) -> None:
+    incoming = request.headers.get("x-request-id", "")
+    request.ctx.request_id = (
+        incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+    )
+    request.ctx.started = time.perf_counter()
+    request_id_var.set(request.ctx.request_id)
+
+
+async def _finish_request(request: Request, response: HTTPResponse) -> None:
+    response.headers["X-Request-ID"] = getattr(request.ctx, "request_id", "")
+    started = getattr(request.ctx, "started", None)
+    if started is not None:
+        route = _route_label(request)
+        metrics.LATENCY.labels(route).observe(time.perf_counter() - started)
+        metrics.REQUESTS.labels(request.method, route, str(response.status)).inc()

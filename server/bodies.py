@@ -1,0 +1,51 @@
+"""Parse request bodies and query strings into pydantic models, or answer a clear 4xx."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sanic import Request
+
+from server.errors import ApiError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def json_object(request: Request) -> dict:
+    """The request body as a JSON object, or a 400."""
+    if not request.body:
+        raise ApiError(400, "empty_body", "A JSON object body is required.")
+    try:
+        body = request.json
+    except Exception as exc:  # Sanic raises BadRequest with the parser's message
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from exc
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
+    return body
+
+
+def describe(error: ValidationError) -> str:
+    """One readable sentence naming each bad field."""
+    parts = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(p) for p in item["loc"]) or "body"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def parse_body(request: Request, model: type[M]) -> M:
+    """Validate the JSON body against `model`; 400 invalid_json / 422 validation_error."""
+    try:
+        return model.model_validate(json_object(request))
+    except ValidationError as exc:
+        raise ApiError(422, "validation_error", describe(exc)) from exc
+
+
+def parse_query(request: Request, model: type[M]) -> M:
+    """Validate single-valued query arguments against `model`; 422 on bad values."""
+    args = {key: values[-1] for key, values in request.args.items()}
+    try:
+        return model.model_validate(args)
+    except ValidationError as exc:
+        raise ApiError(422, "validation_error", describe(exc)) from exc

@@ -1,0 +1,70 @@
+"""Database lifecycle: tortoise config from settings, migrations, init/close, health probe."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate
+
+from server.config import Settings
+
+MODEL_MODULES = ["server.models"]
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    """One config for the server, the migration command and tests; aware datetimes in Asia/Shanghai."""
+    return {
+        "connections": {"default": settings.database_url},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "server.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": settings.timezone,
+    }
+
+
+def _ensure_sqlite_dir(settings: Settings) -> None:
+    if settings.is_embedded_db:
+        path = settings.database_url.removeprefix("sqlite://").split("?")[0]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def apply_migrations(settings: Settings) -> None:
+    """Bring the schema up to date (tortoise's built-in migrations)."""
+    _ensure_sqlite_dir(settings)
+    try:
+        await migrate(config=tortoise_config(settings))
+    finally:
+        await close_db()
+
+
+def apply_migrations_sync(settings: Settings) -> None:
+    asyncio.run(apply_migrations(settings))
+
+
+async def init_db(settings: Settings) -> None:
+    _ensure_sqlite_dir(settings)
+    await Tortoise.init(config=tortoise_config(settings))
+
+
+async def close_db() -> None:
+    """Close connections and forget the model registry, so a later init may use another backend."""
+    await Tortoise.close_connections()
+    await Tortoise._reset_apps()
+
+
+async def db_ping() -> bool:
+    """True when the database answers a trivial query."""
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception:
+        return False
+    return True

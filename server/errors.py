@@ -1,0 +1,60 @@
+"""One error shape for every 4xx/5xx: {"error": {"code": "<snake_case>", "message": "..."}}."""
+
+from __future__ import annotations
+
+import logging
+
+from sanic import Request, Sanic
+from sanic.exceptions import SanicException
+from sanic.response import HTTPResponse, json
+
+log = logging.getLogger("server.errors")
+
+# Sanic's own exceptions, by status, mapped to our codes.
+_SANIC_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    413: "payload_too_large",
+    416: "range_not_satisfiable",
+    503: "service_unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error the client caused or must know about, answered as JSON with `status`."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> HTTPResponse:
+    return json({"error": {"code": code, "message": message}}, status=status, headers=headers)
+
+
+def _handle(request: Request, exc: Exception) -> HTTPResponse:
+    if isinstance(exc, ApiError):
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+    if isinstance(exc, SanicException) and exc.status_code < 500:
+        status = exc.status_code
+        code = _SANIC_CODES.get(status, "bad_request")
+        message = str(exc) or code.replace("_", " ")
+        if status == 400 and "json" in message.lower():
+            code, message = "invalid_json", "The request body is not valid JSON."
+        headers = dict(getattr(exc, "headers", None) or {})
+        return error_response(status, code, message, headers)
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, "internal_error", "Something went wrong on our side; please try again.")
+
+
+def install_error_handlers(app: Sanic) -> None:
+    app.error_handler.add(Exception, _handle)

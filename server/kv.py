@@ -1,0 +1,163 @@
+"""The Redis roles behind one small interface: TTL keys, counters, pub/sub.
+
+`RedisKV` (redis.asyncio) when REDIS_URL is set, so every worker and host shares the state;
+`MemoryKV` otherwise, for the embedded single-host default. Both pass the same tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Protocol
+
+import redis.asyncio as aioredis
+
+
+class KV(Protocol):
+    """What the service needs from Redis. Values are str; TTLs are seconds."""
+
+    async def get(self, key: str) -> str | None: ...
+    async def set(self, key: str, value: str, ttl: float | None = None) -> None: ...
+    async def set_if_absent(self, key: str, value: str, ttl: float) -> bool: ...
+    async def delete(self, key: str) -> None: ...
+    async def incr(self, key: str, ttl: float) -> int: ...
+    async def ttl(self, key: str) -> float | None: ...
+    async def publish(self, channel: str, message: str) -> None: ...
+    def subscribe(self, channel: str) -> AsyncIterator[str]: ...
+    async def ping(self) -> bool: ...
+    async def close(self) -> None: ...
+
+
+class MemoryKV:
+    """In-process stand-in: one dict with expiry times and asyncio queues for subscribers."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, tuple[str, float | None]] = {}
+        self._subscribers: dict[str, set[asyncio.Queue[str]]] = {}
+
+    def _live(self, key: str) -> tuple[str, float | None] | None:
+        entry = self._data.get(key)
+        if entry and entry[1] is not None and entry[1] <= time.monotonic():
+            del self._data[key]
+            return None
+        return entry
+
+    @staticmethod
+    def _expiry(ttl: float | None) -> float | None:
+        return None if ttl is None else time.monotonic() + ttl
+
+    async def get(self, key: str) -> str | None:
+        entry = self._live(key)
+        return entry[0] if entry else None
+
+    async def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        self._data[key] = (value, self._expiry(ttl))
+
+    async def set_if_absent(self, key: str, value: str, ttl: float) -> bool:
+        if self._live(key):
+            return False
+        self._data[key] = (value, self._expiry(ttl))
+        return True
+
+    async def delete(self, key: str) -> None:
+        self._data.pop(key, None)
+
+    async def incr(self, key: str, ttl: float) -> int:
+        entry = self._live(key)
+        if entry is None:
+            self._data[key] = ("1", self._expiry(ttl))
+            return 1
+        value = int(entry[0]) + 1
+        self._data[key] = (str(value), entry[1])
+        return value
+
+    async def ttl(self, key: str) -> float | None:
+        entry = self._live(key)
+        if entry is None or entry[1] is None:
+            return None
+        return max(0.0, entry[1] - time.monotonic())
+
+    async def publish(self, channel: str, message: str) -> None:
+        for queue in self._subscribers.get(channel, ()):
+            queue.put_nowait(message)
+
+    async def subscribe(self, channel: str) -> AsyncIterator[str]:
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        self._subscribers.setdefault(channel, set()).add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._subscribers[channel].discard(queue)
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        self._data.clear()
+
+
+class RedisKV:
+    """redis.asyncio: shared by every worker and host."""
+
+    # Set only when absent; if it was set, increment and keep the TTL.
+    _INCR = (
+        "local v = redis.call('INCR', KEYS[1]) "
+        "if v == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return v"
+    )
+
+    def __init__(self, url: str) -> None:
+        self._redis = aioredis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
+        self._incr = self._redis.register_script(self._INCR)
+
+    async def get(self, key: str) -> str | None:
+        return await self._redis.get(key)
+
+    async def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        await self._redis.set(key, value, px=None if ttl is None else int(ttl * 1000))
+
+    async def set_if_absent(self, key: str, value: str, ttl: float) -> bool:
+        return bool(await self._redis.set(key, value, px=int(ttl * 1000), nx=True))
+
+    async def delete(self, key: str) -> None:
+        await self._redis.delete(key)
+
+    async def incr(self, key: str, ttl: float) -> int:
+        return int(await self._incr(keys=[key], args=[int(ttl * 1000)]))
+
+    async def ttl(self, key: str) -> float | None:
+        millis = await self._redis.pttl(key)
+        return None if millis < 0 else millis / 1000
+
+    async def publish(self, channel: str, message: str) -> None:
+        await self._redis.publish(channel, message)
+
+    async def subscribe(self, channel: str) -> AsyncIterator[str]:
+        async with self._pubsub(channel) as pubsub:
+            async for message in pubsub.listen():
+                if message["type"] == "message":
+                    yield message["data"]
+
+    @asynccontextmanager
+    async def _pubsub(self, channel: str) -> AsyncIterator[aioredis.client.PubSub]:
+        pubsub = self._redis.pubsub()
+        await pubsub.subscribe(channel)
+        try:
+            yield pubsub
+        finally:
+            with suppress(Exception):
+                await pubsub.unsubscribe(channel)
+            await pubsub.aclose()
+
+    async def ping(self) -> bool:
+        return bool(await self._redis.ping())
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def create_kv(redis_url: str | None) -> KV:
+    """Redis when configured, else the in-process stand-in."""
+    return RedisKV(redis_url) if redis_url else MemoryKV()

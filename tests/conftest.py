@@ -1,0 +1,166 @@
+"""Fixtures: settings per backend, real PostgreSQL / redis-server when the test script started them,
+the app in-process (ASGI) and as a real server over sockets."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from sanic import Sanic
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+from server.config import REPO_ROOT, Settings
+from server.db import apply_migrations, close_db
+from server.kv import KV, create_kv
+
+BACKENDS = ["embedded", "real"]
+
+
+def real_url(name: str) -> str:
+    """A real server's URL from the environment, or skip (fail when CI requires real backends)."""
+    url = os.environ.get(name)
+    if not url:
+        message = f"{name} is not set: no real server for this test"
+        if os.environ.get("REQUIRE_REAL_BACKENDS"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+async def fresh_postgres_url() -> str:
+    """A new, empty database on the test PostgreSQL server, so tests never share rows."""
+    base = real_url("TEST_DATABASE_URL")
+    name = "t_" + uuid.uuid4().hex[:16]
+    conn = await asyncpg.connect(base)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(autouse=True)
+def _forget_cached_sql() -> None:
+    """tortoise caches SQL per connection *name*; tests switch SQLite/PostgreSQL under one name."""
+    EXECUTOR_CACHE.clear()
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path):
+    """Settings for tests: a private SQLite file unless overridden."""
+
+    def make(**overrides) -> Settings:
+        values = {"database_url": f"sqlite://{tmp_path / 'test.sqlite3'}", "log_level": "WARNING"}
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture(params=BACKENDS)
+async def settings(request, make_settings) -> Settings:
+    """Each test using this runs twice: embedded (SQLite, in-process kv) and real (PostgreSQL, Redis)."""
+    if request.param == "embedded":
+        return make_settings()
+    return make_settings(
+        database_url=await fresh_postgres_url(), redis_url=real_url("TEST_REDIS_URL")
+    )
+
+
+@pytest.fixture
+async def migrated(settings: Settings) -> Settings:
+    await apply_migrations(settings)
+    return settings
+
+
+@pytest.fixture(params=BACKENDS)
+async def kv(request) -> AsyncIterator[KV]:
+    store = create_kv(None if request.param == "embedded" else real_url("TEST_REDIS_URL"))
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def app(migrated: Settings) -> AsyncIterator[Sanic]:
+    """The app on both backends, served in-process through ASGI (`app.asgi_client`)."""
+    from server.app import create_app  # imported late: it loads the guide
+
+    application = create_app(migrated, name="t" + uuid.uuid4().hex[:12])
+    yield application
+    Sanic._app_registry.pop(application.name, None)
+    await close_db()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """`python -m server` in a subprocess on a free loopback port, talked to over real sockets."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        full_env = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(self.port)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "server"],
+            cwd=REPO_ROOT,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 60) -> float:
+        """Seconds until /healthz answers 200."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.process.poll() is not None:
+                raise RuntimeError("server exited:\n" + self.output())
+            try:
+                if httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200:
+                    return time.monotonic() - started
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise TimeoutError("server did not become healthy:\n" + self.output())
+
+    def output(self) -> str:
+        if self.process.poll() is None:
+            return ""
+        return self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
+
+    def stop(self) -> str:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        return self.output()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[callable]:
+    """Start real servers with extra environment; all are stopped after the test."""
+    servers: list[LiveServer] = []
+
+    def start(**env: str) -> LiveServer:
+        env.setdefault("DATABASE_URL", f"sqlite://{tmp_path / 'live.sqlite3'}")
+        server = LiveServer(env)
+        servers.append(server)
+        server.wait_ready()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()

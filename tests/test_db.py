@@ -1,0 +1,55 @@
+"""Storage on SQLite and PostgreSQL: migrations apply, aware datetimes round-trip in Asia/Shanghai."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from server.config import Settings
+from server.db import apply_migrations, close_db, db_ping, init_db
+from server.models import Conversation, Turn
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+async def test_migrations_are_idempotent_and_ping(migrated: Settings) -> None:
+    await apply_migrations(migrated)  # second run applies nothing and does not fail
+    await init_db(migrated)
+    try:
+        assert await db_ping()
+    finally:
+        await close_db()
+
+
+async def test_shanghai_datetime_round_trip(migrated: Settings) -> None:
+    await init_db(migrated)
+    try:
+        moment = dt.datetime(2026, 11, 25, 23, 30, 15, tzinfo=SHANGHAI)  # 15:30 UTC, crosses a date line
+        conversation = await Conversation.create(id="c1")
+        await Turn.create(
+            conversation=conversation,
+            seq=1,
+            text="你好",
+            reply_type="fallback",
+            reply={},
+            latency_ms=1.0,
+            created_at=moment,
+        )
+        stored = await Turn.get(conversation_id="c1", seq=1)
+        assert stored.created_at.tzinfo is not None
+        assert stored.created_at == moment
+        assert stored.created_at.astimezone(SHANGHAI).hour == 23
+        fresh = await Conversation.get(id="c1")
+        drift = abs(dt.datetime.now(dt.UTC) - fresh.created_at)
+        assert drift < dt.timedelta(minutes=1), "auto_now_add drifted (the 8-hour bug)"
+    finally:
+        await close_db()
+
+
+async def test_ping_fails_when_database_is_gone(make_settings) -> None:
+    settings = make_settings(database_url="postgres://nobody@127.0.0.1:1/none")
+    await init_db(settings)
+    try:
+        assert not await db_ping()
+    finally:
+        await close_db()

@@ -1,0 +1,75 @@
+"""The Redis roles: the in-process stand-in and real redis-server pass the same tests."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from server.kv import KV
+
+
+def key() -> str:
+    return "test:" + uuid.uuid4().hex
+
+
+async def test_set_get_delete(kv: KV) -> None:
+    k = key()
+    assert await kv.get(k) is None
+    await kv.set(k, "值")
+    assert await kv.get(k) == "值"
+    await kv.delete(k)
+    assert await kv.get(k) is None
+
+
+async def test_ttl_expires(kv: KV) -> None:
+    k = key()
+    await kv.set(k, "v", ttl=0.2)
+    remaining = await kv.ttl(k)
+    assert remaining is not None and 0 < remaining <= 0.2
+    await asyncio.sleep(0.3)
+    assert await kv.get(k) is None and await kv.ttl(k) is None
+
+
+async def test_set_if_absent_is_first_writer_wins(kv: KV) -> None:
+    k = key()
+    assert await kv.set_if_absent(k, "a", ttl=5)
+    assert not await kv.set_if_absent(k, "b", ttl=5)
+    assert await kv.get(k) == "a"
+
+
+async def test_incr_counts_and_keeps_first_ttl(kv: KV) -> None:
+    k = key()
+    assert [await kv.incr(k, ttl=0.3) for _ in range(3)] == [1, 2, 3]
+    await asyncio.sleep(0.4)
+    assert await kv.incr(k, ttl=0.3) == 1
+
+
+async def test_concurrent_incr_loses_nothing(kv: KV) -> None:
+    k = key()
+    results = await asyncio.gather(*(kv.incr(k, ttl=10) for _ in range(50)))
+    assert sorted(results) == list(range(1, 51))
+
+
+async def test_publish_reaches_subscriber(kv: KV) -> None:
+    channel = key()
+    received: list[str] = []
+
+    async def listen() -> None:
+        async for message in kv.subscribe(channel):
+            received.append(message)
+            if message == "second":
+                return
+
+    task = asyncio.create_task(listen())
+    for _ in range(50):  # wait until the subscription is live
+        await asyncio.sleep(0.02)
+        await kv.publish(channel, "ping")
+        if received:
+            break
+    await kv.publish(channel, "second")
+    await asyncio.wait_for(task, timeout=5)
+    assert received[0] == "ping" and received[-1] == "second"
+
+
+async def test_ping(kv: KV) -> None:
+    assert await kv.ping()
