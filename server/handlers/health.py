@@ -11,6 +11,12 @@ from server.db import db_ping
 bp = Blueprint("health")
 
 
+@bp.get("/livez")
+async def livez(request: Request) -> HTTPResponse:
+    """The process answers: no dependency is touched (also the benchmarks' bare-route baseline)."""
+    return json({"status": "ok"})
+
+
 @bp.get("/healthz")
 async def healthz(request: Request) -> HTTPResponse:
     """200 when the database (and Redis, when configured) answer; 503 naming what failed otherwise."""
