@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import signal
 import sys
 import tempfile
 from functools import partial
@@ -36,8 +35,6 @@ def _serve(settings: Settings) -> None:
     if settings.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         metrics_dir = tempfile.mkdtemp(prefix="yijianshi-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    # The main process only supervises; workers reload knowledge on SIGHUP themselves.
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     loader = AppLoader(factory=partial(create_app, settings))
     app = loader.load()
     app.prepare(host=settings.host, port=settings.port, workers=settings.workers, single_process=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import time
 import uuid
@@ -43,6 +44,7 @@ def create_app(settings: Settings, name: str = "yijianshi") -> Sanic:
     for blueprint in BLUEPRINTS:
         app.blueprint(blueprint)
     app.before_server_start(_open_resources)
+    app.main_process_ready(_forward_sighup)
     app.after_server_start(_watch_reloads)
     app.before_server_stop(_close_resources)
     app.on_request(_start_request)
@@ -56,6 +58,17 @@ async def _open_resources(app: Sanic) -> None:
     app.ctx.kv = create_kv(settings.redis_url)
     await init_db(settings)
     app.ctx.background = set()
+
+
+def _forward_sighup(app: Sanic) -> None:
+    """In the supervising process: pass SIGHUP on to every worker, which reloads its knowledge."""
+
+    def forward(signum: int, frame: object) -> None:
+        for process in app.manager.transient_processes:
+            if process.pid:
+                os.kill(process.pid, signal.SIGHUP)
+
+    signal.signal(signal.SIGHUP, forward)
 
 
 async def _watch_reloads(app: Sanic) -> None:
