@@ -101,6 +101,7 @@ class MaterialUse(Dated):
     # True when the department can do without it thanks to shared data or an electronic licence.
     waivable: bool = False
     note: str | None = None
+    varies_by_locality: bool = False  # the requirement differs between localities (say how in `note`)
 
 
 # --- items -----------------------------------------------------------------------------------
