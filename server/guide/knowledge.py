@@ -97,6 +97,7 @@ class _Reader:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.problems: list[Problem] = []
+        self.unreadable: set[str] = set()  # files that could not be parsed at all
         self._contents: dict[str, bytes] = {}
 
     def name(self, path: Path) -> str:
@@ -126,6 +127,7 @@ class _Reader:
             raw = path.read_bytes()
         except OSError as exc:
             self.report(file, WHOLE_FILE, f"cannot read: {exc.strerror or exc}")
+            self.unreadable.add(file)
             return _BROKEN
         self._contents[file] = raw
         try:
@@ -137,6 +139,7 @@ class _Reader:
             where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else WHOLE_FILE
             problem = getattr(exc, "problem", None) or str(exc)
             self.report(file, where, f"YAML syntax error: {problem}")
+        self.unreadable.add(file)
         return _BROKEN
 
     def parse(self, model: type[M], data: Any, file: str, prefix: str = "") -> M | None:
@@ -460,7 +463,8 @@ def _load(root: Path) -> tuple[Knowledge, list[Problem]]:
         _check_bundle(reader, file, bundle, items, materials)
     _check_contract(reader, bundles)
     _check_lexicons(reader, lexicons, bundles)
-    _check_unused_materials(reader, materials, items, (bundle for _, bundle in bundles.values()))
+    if not reader.unreadable:  # otherwise a use may sit in the unreadable file
+        _check_unused_materials(reader, materials, items, (bundle for _, bundle in bundles.values()))
     meta = meta or Meta(version="invalid", reviewed_on=dt.date.min, reviewed_by="-")
     ordered = sorted(bundles, key=_contract_order)
     knowledge = Knowledge(
