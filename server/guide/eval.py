@@ -1,0 +1,163 @@
+"""`python -m server.guide.eval FILE.jsonl [--json]`: how often the guide's first reply commits to the right bundle.
+
+Each line is `{"text": ..., "bundle": slug | null}`; every text is judged alone, as a fresh conversation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from server.guide.contract import CONTRACT_BUNDLES
+from server.guide.matcher import Matcher
+from server.guide.schema import GlobalLexicon, Lexicon
+
+LEXICON_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "lexicon"
+NONE = "null"
+
+
+@dataclass(frozen=True)
+class _Named:
+    name: str
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    """The slice of the knowledge the matcher reads (until every bundle file validates)."""
+
+    lexicons: MappingProxyType[str, Lexicon]
+    global_lexicon: GlobalLexicon
+    bundles: MappingProxyType[str, _Named]
+
+
+def build_matcher(lexicon_dir: Path = LEXICON_DIR) -> Matcher:
+    """The matcher the server uses, built from the lexicon files and the contract's official names."""
+    lexicons = {}
+    for path in sorted(lexicon_dir.glob("[!_]*.yaml")):
+        lexicon = Lexicon.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        lexicons[lexicon.slug] = lexicon
+    global_lexicon = GlobalLexicon.model_validate(yaml.safe_load((lexicon_dir / "_global.yaml").read_text("utf-8")))
+    names = {slug: _Named(name) for slug, name, _ in CONTRACT_BUNDLES}
+    return Matcher.from_knowledge(
+        _Vocabulary(MappingProxyType(lexicons), global_lexicon, MappingProxyType(names))
+    )
+
+
+def first_reply_bundle(matcher: Matcher, text: str) -> str | None:
+    """The bundle the guide's first reply commits to for `text`, or None (clarify and fallback commit to none)."""
+    return matcher.match(text).slug
+
+
+@dataclass(frozen=True)
+class Outcome:
+    text: str
+    expected: str | None
+    got: str | None
+    ms: float
+
+
+def read_cases(path: Path) -> list[tuple[str, str | None]]:
+    """(text, expected bundle) pairs of a jsonl file; blank lines skipped, other fields ignored."""
+    cases = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            cases.append((row["text"], row.get("bundle")))
+    return cases
+
+
+def run(cases: Iterable[tuple[str, str | None]], reply: Callable[[str], str | None]) -> list[Outcome]:
+    """Judge every text alone and time each first reply."""
+    outcomes = []
+    for text, expected in cases:
+        start = time.perf_counter()
+        got = reply(text)
+        outcomes.append(Outcome(text, expected, got, (time.perf_counter() - start) * 1000))
+    return outcomes
+
+
+def _ratio(numerator: int, denominator: int) -> float:
+    """numerator / denominator, or 1.0 when there is nothing to measure (no prediction, no case)."""
+    return numerator / denominator if denominator else 1.0
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    """The nearest-rank percentile of `values`."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))] if ordered else 0.0
+
+
+def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
+    """Accuracy, per-label precision/recall (null included), frequent confusions and latency."""
+    labels = sorted({o.expected or NONE for o in outcomes} | {o.got or NONE for o in outcomes})
+    per_label = {}
+    for label in labels:
+        predicted = [o for o in outcomes if (o.got or NONE) == label]
+        actual = [o for o in outcomes if (o.expected or NONE) == label]
+        hits = sum(1 for o in predicted if (o.expected or NONE) == label)
+        per_label[label] = {
+            "precision": _ratio(hits, len(predicted)),
+            "recall": _ratio(hits, len(actual)),
+            "n": len(actual),
+        }
+    confusions = Counter((o.expected or NONE, o.got or NONE) for o in outcomes if o.expected != o.got)
+    ms = [o.ms for o in outcomes]
+    none = per_label.get(NONE, {"precision": 1.0, "recall": 1.0})
+    return {
+        "n": len(outcomes),
+        "accuracy": _ratio(sum(1 for o in outcomes if o.expected == o.got), len(outcomes)),
+        "none_precision": none["precision"],
+        "none_recall": none["recall"],
+        "p50_ms": _percentile(ms, 50),
+        "p99_ms": _percentile(ms, 99),
+        "per_bundle": per_label,
+        "confusions": [{"expected": e, "got": g, "count": c} for (e, g), c in confusions.most_common(10)],
+    }
+
+
+def report(summary: dict[str, Any], outcomes: list[Outcome]) -> str:
+    """The readable report: headline figures, a per-bundle table, confusions and the misses."""
+    lines = [
+        f"n={summary['n']}  accuracy={summary['accuracy']:.3f}  "
+        f"null precision={summary['none_precision']:.3f} recall={summary['none_recall']:.3f}  "
+        f"latency p50={summary['p50_ms']:.3f} ms p99={summary['p99_ms']:.3f} ms",
+        "",
+        f"{'bundle':<26}{'n':>4}{'precision':>11}{'recall':>8}",
+    ]
+    for label, row in summary["per_bundle"].items():
+        lines.append(f"{label:<26}{row['n']:>4}{row['precision']:>11.3f}{row['recall']:>8.3f}")
+    lines += ["", "most frequent confusions (expected -> got):"]
+    lines += [f"  {c['expected']} -> {c['got']}: {c['count']}" for c in summary["confusions"]] or ["  none"]
+    misses = [o for o in outcomes if o.expected != o.got]
+    lines += ["", f"misses ({len(misses)}):"]
+    lines += [f"  [{o.expected or NONE} -> {o.got or NONE}] {o.text}" for o in misses]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m server.guide.eval`."""
+    parser = argparse.ArgumentParser(prog="python -m server.guide.eval", description=__doc__)
+    parser.add_argument("file", type=Path, help="jsonl with text and bundle (slug or null) per line")
+    parser.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
+    args = parser.parse_args(argv)
+    matcher = build_matcher()
+    outcomes = run(read_cases(args.file), lambda text: first_reply_bundle(matcher, text))
+    summary = summarise(outcomes)
+    print(report(summary, outcomes))
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

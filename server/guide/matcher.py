@@ -1,0 +1,252 @@
+"""Recognise which bundle (一件事) one line of everyday Chinese is about, with a calibrated confidence.
+
+Evidence per bundle, from strongest to weakest:
+- keywords found literally in the normalised text (a keyword "A+B" needs every part, in any order),
+  longest first, so a term inside a longer one ("过户" in "汽车过户") counts once, for the longer;
+- keywords found by sound or pinyin (homophone typos, "tuixiu", initials);
+- words of the bundle's example phrases, weighted by how few bundles share them;
+- as a last resort, a fuzzy (rapidfuzz) match of a long keyword with one wrong character.
+Negated clauses ("不是新房") are masked first; out-of-scope single items (护照, 离婚) mask their span and
+are reported. Scores become confidences in 0..1; commit, clarify or none follows from two thresholds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from rapidfuzz import fuzz, process
+
+from server.guide.normalize import SEPARATOR, Normalizer
+from server.guide.pinyin import PinyinIndex
+from server.guide.schema import GlobalLexicon, Lexicon
+
+OUT_OF_SCOPE = "_out_of_scope"  # owner of out-of-scope terms among the keywords
+MASK = "□"
+COMPOUND = "+"
+
+# Evidence weights (a literal keyword is 1) and the decision rule on confidences.
+SOUND_WEIGHT = 0.8
+SPELLED_WEIGHT = 0.9
+FUZZY_WEIGHT = 0.8
+PHRASE_WORD_WEIGHT = 0.35
+EXCLUDE_PENALTY = 0.8
+HALF_CONFIDENCE = 0.5  # evidence at which confidence is 0.5
+COMMIT_AT = 0.6  # confidence needed to commit …
+MARGIN = 0.1  # … and lead over the runner-up needed to commit rather than ask
+SUGGEST_AT = 0.4  # below this a bundle is not worth a clarifying question
+FUZZY_CUTOFF = 75.0
+
+# A negation masks what follows it up to the end of the clause or the contrast ("不是A,是B" / "不是A而是B").
+_NEGATION = re.compile(r"(?:不是|并不是|并非|而非|而不是|不办|不想办|不用办|除了)([^,是还外]*)")
+_LATIN_RUN = re.compile(r"[a-z]+(?: [a-z]+)*")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A bundle the text may be about, with a confidence in 0..1."""
+
+    slug: str
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """What the guide understood: commit to a bundle, ask between candidates, or none."""
+
+    decision: Literal["commit", "clarify", "none"]
+    candidates: tuple[Candidate, ...]  # best first, at most 3
+    out_of_scope: str | None  # the single item recognised (e.g. "护照"), if any
+
+    @property
+    def slug(self) -> str | None:
+        """The committed bundle, else None."""
+        return self.candidates[0].slug if self.decision == "commit" else None
+
+
+class _BundleLike(Protocol):
+    name: str
+
+
+class KnowledgeLike(Protocol):
+    """What the matcher needs of `server.guide.knowledge.Knowledge`."""
+
+    @property
+    def lexicons(self) -> Mapping[str, Lexicon]: ...
+    @property
+    def global_lexicon(self) -> GlobalLexicon: ...
+    @property
+    def bundles(self) -> Mapping[str, _BundleLike]: ...
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    owner: str
+    weight: float
+    term: str
+
+
+def confidence(evidence: float) -> float:
+    """Map summed evidence (0..∞) onto 0..1; one literal keyword gives 2/3."""
+    return evidence / (evidence + HALF_CONFIDENCE)
+
+
+class Matcher:
+    """Text -> ranked bundles; built once per worker process, immutable afterwards, safe to share."""
+
+    def __init__(self, lexicons: Mapping[str, Lexicon], global_lexicon: GlobalLexicon, names: Mapping[str, str]):
+        synonyms: dict[str, str] = dict(global_lexicon.synonyms)
+        for lexicon in lexicons.values():
+            synonyms.update(lexicon.synonyms)
+        raw_terms: dict[str, str] = {}  # term -> owner
+        compounds: list[tuple[tuple[str, ...], str]] = []
+        for slug, lexicon in lexicons.items():
+            name = names.get(slug, "")
+            official = [name, re.split(r"[((]", name)[0]] if name else []
+            for keyword in (*official, *lexicon.keywords):
+                if COMPOUND in keyword:
+                    compounds.append((tuple(keyword.split(COMPOUND)), slug))
+                else:
+                    raw_terms.setdefault(keyword, slug)
+        for term in global_lexicon.out_of_scope:
+            raw_terms.setdefault(term, OUT_OF_SCOPE)
+        parts = {p for ps, _ in compounds for p in ps}
+        self._normalizer = Normalizer([*raw_terms, *parts], synonyms, global_lexicon.fillers)
+        norm = self._normalizer.normalize
+        self._terms: dict[str, str] = {}
+        for term, owner in raw_terms.items():
+            self._terms.setdefault(norm(term), owner)
+        self._by_first: dict[str, list[str]] = defaultdict(list)
+        for term in sorted(self._terms, key=len, reverse=True):
+            self._by_first[term[0]].append(term)
+        self._compounds = tuple((tuple(norm(p) for p in ps), slug) for ps, slug in compounds)
+        self._excludes = {slug: tuple(norm(t) for t in lex.exclude) for slug, lex in lexicons.items()}
+        self._phrase_words = self._weigh_phrase_words(lexicons)
+        self._pinyin = PinyinIndex(self._terms)
+        self._fuzzy_terms = [t for t, owner in self._terms.items() if len(t) >= 4 and owner != OUT_OF_SCOPE]
+        self._slugs = tuple(lexicons)
+
+    @classmethod
+    def from_knowledge(cls, knowledge: KnowledgeLike) -> Matcher:
+        """Build from the loaded knowledge: lexicons, the global lexicon and the bundles' official names."""
+        names = {slug: bundle.name for slug, bundle in knowledge.bundles.items()}
+        return cls(knowledge.lexicons, knowledge.global_lexicon, names)
+
+    def normalize(self, text: str) -> str:
+        """Full/half width, fillers, synonyms and typos resolved: reused by the dialogue for free text."""
+        return self._normalizer.normalize(text)
+
+    # --- building -----------------------------------------------------------------------------
+
+    def _weigh_phrase_words(self, lexicons: Mapping[str, Lexicon]) -> dict[str, dict[str, float]]:
+        """Words of each bundle's example phrases, weighted down by the number of bundles using them."""
+        users: dict[str, set[str]] = defaultdict(set)
+        for slug, lexicon in lexicons.items():
+            for phrase in lexicon.phrases:
+                for token in self._normalizer.tokens(phrase):
+                    if len(token) >= 2 and token != SEPARATOR:
+                        users[token].add(slug)
+        return {
+            token: {slug: PHRASE_WORD_WEIGHT / len(slugs) for slug in slugs}
+            for token, slugs in users.items()
+            if len(slugs) <= 3
+        }
+
+    # --- matching -----------------------------------------------------------------------------
+
+    def match(self, text: str) -> MatchResult:
+        """Rank the bundles `text` may be about and decide whether to commit, clarify or say none."""
+        tokens = self._normalizer.tokens(text)
+        normal = "".join(tokens)
+        masked = _NEGATION.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + MASK * len(m.group(1)), normal)
+        spans = self._literal_spans(masked)
+        spans += self._sound_spans(masked, spans)
+        out_of_scope = next((s.term for s in spans if s.owner == OUT_OF_SCOPE), None)
+        for span in spans:
+            if span.owner == OUT_OF_SCOPE:
+                masked = masked[: span.start] + MASK * (span.end - span.start) + masked[span.end :]
+        evidence: dict[str, float] = defaultdict(float)
+        for span in spans:
+            if span.owner != OUT_OF_SCOPE:
+                evidence[span.owner] += span.weight
+        for parts, slug in self._compounds:
+            if all(part in masked for part in parts):
+                evidence[slug] += 1.0
+        for letters in _LATIN_RUN.findall(masked):
+            for term in self._pinyin.spelled(letters.replace(" ", "")):
+                if self._terms[term] != OUT_OF_SCOPE:
+                    evidence[self._terms[term]] += SPELLED_WEIGHT
+                elif out_of_scope is None:
+                    out_of_scope = term
+        self._add_phrase_words(evidence, tokens, masked)
+        if max(evidence.values(), default=0.0) < HALF_CONFIDENCE and out_of_scope is None:
+            self._add_fuzzy(evidence, masked)
+        for slug in list(evidence):
+            hits = sum(1 for term in self._excludes.get(slug, ()) if term in masked)
+            evidence[slug] = max(0.0, evidence[slug] - EXCLUDE_PENALTY * hits)
+        return _decide(evidence, out_of_scope)
+
+    def _literal_spans(self, text: str) -> list[_Span]:
+        """Keywords and out-of-scope terms found literally, longest first, none inside another."""
+        found = [
+            (start, start + len(term), term)
+            for start, char in enumerate(text)
+            for term in self._by_first.get(char, ())
+            if text.startswith(term, start)
+        ]
+        found.sort(key=lambda f: (f[0] - f[1], f[0]))
+        kept: list[_Span] = []
+        for start, end, term in found:
+            if not any(k.start <= start and end <= k.end for k in kept):
+                kept.append(_Span(start, end, self._terms[term], 1.0, term))
+        return kept
+
+    def _sound_spans(self, text: str, literal: list[_Span]) -> list[_Span]:
+        """Keywords written with homophone typos, where the text has no ordinary word of its own."""
+        spans: list[_Span] = []
+        for hit in self._pinyin.sound_alikes(text):
+            written = text[hit.start : hit.end]
+            if written == hit.term or any(s.start < hit.end and hit.start < s.end for s in (*literal, *spans)):
+                continue
+            if self._normalizer.is_common_word(written) or (len(written) == 2 and not set(written) & set(hit.term)):
+                continue
+            spans.append(_Span(hit.start, hit.end, self._terms[hit.term], SOUND_WEIGHT, hit.term))
+        return spans
+
+    def _add_phrase_words(self, evidence: dict[str, float], tokens: list[str], masked: str) -> None:
+        """Weak evidence from words the bundles' example phrases use, each word once."""
+        for token in set(tokens):
+            weights = self._phrase_words.get(token)
+            if weights and token in masked:
+                for slug, weight in weights.items():
+                    evidence[slug] += weight
+
+    def _add_fuzzy(self, evidence: dict[str, float], masked: str) -> None:
+        """Last resort: a long keyword present with one wrong or missing character."""
+        text = masked.replace(MASK, SEPARATOR)
+        if len(text) < 3:
+            return
+        best = process.extractOne(text, self._fuzzy_terms, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF)
+        if best:
+            evidence[self._terms[best[0]]] += FUZZY_WEIGHT * best[1] / 100
+
+
+def _decide(evidence: Mapping[str, float], out_of_scope: str | None) -> MatchResult:
+    """Turn evidence into candidates and a decision: commit when sure and clear, ask when close."""
+    ranked = sorted(((confidence(e), slug) for slug, e in evidence.items() if e > 0), reverse=True)
+    candidates = tuple(Candidate(slug, round(score, 3)) for score, slug in ranked[:3])
+    if not candidates:
+        return MatchResult("none", (), out_of_scope)
+    top = candidates[0].score
+    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    if top >= COMMIT_AT and top - runner_up >= MARGIN:
+        return MatchResult("commit", candidates, out_of_scope)
+    if top >= SUGGEST_AT and out_of_scope is None:
+        close = tuple(c for c in candidates if top - c.score < MARGIN * 2) or candidates[:1]
+        return MatchResult("clarify", close, out_of_scope)
+    return MatchResult("none", candidates, out_of_scope)

@@ -1,0 +1,70 @@
+"""Text normalisation for the guide: width, case, punctuation, fillers and synonyms, on jieba tokens.
+
+One `Normalizer` per process owns a private `jieba.Tokenizer` whose user dictionary is the domain
+vocabulary, so colloquial phrases ("老人走了", "到点了") come out as single tokens and map cleanly.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+import jieba
+
+SEPARATOR = ","
+# Runs of anything that is neither a CJK ideograph, a latin letter nor a digit become one separator.
+_NOISE = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
+_LATIN = re.compile(r"[0-9a-z]")
+
+
+def canonical_chars(text: str) -> str:
+    """Full width to half width, lower case, every punctuation/space/emoji run to one separator."""
+    return _NOISE.sub(SEPARATOR, unicodedata.normalize("NFKC", text).casefold()).strip(SEPARATOR)
+
+
+def _join(tokens: Iterable[str]) -> str:
+    """Concatenate tokens, keeping a space between two latin tokens so "zhu ce" stays readable."""
+    out = ""
+    for token in tokens:
+        if out and _LATIN.match(token[:1]) and _LATIN.match(out[-1]):
+            out += " "
+        out += token
+    return out
+
+
+class Normalizer:
+    """Tokenises with the domain dictionary, drops fillers and rewrites synonyms to canonical terms."""
+
+    def __init__(self, words: Iterable[str], synonyms: Mapping[str, str], fillers: Iterable[str]) -> None:
+        logging.getLogger("jieba").setLevel(logging.WARNING)
+        self._tokenizer = jieba.Tokenizer()
+        self._tokenizer.initialize()
+        self._synonyms = {canonical_chars(k): canonical_chars(v) for k, v in synonyms.items()}
+        self._fillers = frozenset(canonical_chars(f) for f in fillers)
+        for word in {*map(canonical_chars, words), *self._synonyms, *self._fillers}:
+            if len(word) > 1 and not _LATIN.search(word):
+                self._tokenizer.add_word(word)
+
+    def is_common_word(self, text: str) -> bool:
+        """True when `text` is an ordinary dictionary word (so not a typo of something else)."""
+        return self._tokenizer.FREQ.get(text, 0) >= 50
+
+    def tokens(self, text: str) -> list[str]:
+        """Normalised tokens of `text`; separators are kept as `SEPARATOR` tokens to mark clauses."""
+        out: list[str] = []
+        for token in self._tokenizer.cut(canonical_chars(text), HMM=False):
+            if token in self._fillers:
+                continue
+            token = self._synonyms.get(token, token)
+            if token == SEPARATOR and (not out or out[-1] == SEPARATOR):
+                continue
+            out.append(token)
+        while out and out[-1] == SEPARATOR:
+            out.pop()
+        return out
+
+    def normalize(self, text: str) -> str:
+        """The canonical form of `text`: what the matcher and the dialogue compare against."""
+        return _join(self.tokens(text))
