@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-do-not-use-in-production-0123456789"
+DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktZG8tbm90LXVzZS1pdCE="
 
 
 class SettingsError(ValueError):
@@ -38,6 +39,40 @@ class Settings(BaseSettings):
     max_text_length: int = Field(default=500, ge=1)
     turn_flush_seconds: float = Field(default=0.5, gt=0)
 
+    # Accounts and access (server/auth): tokens, personal-data encryption, vendors, limits.
+    jwt_algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"
+    jwt_key_id: str = Field(default="k1", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    jwt_private_key: str | None = None  # PEM, for RS256/ES256; HS256 signs with SECRET_KEY
+    jwt_previous_keys: dict[str, str] = {}  # kid -> old HS secret or public PEM, still verified
+    jwt_issuer: str = "yijianshi"
+    jwt_user_audience: str = "yijianshi-app"
+    jwt_operator_audience: str = "yijianshi-console"
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    access_token_ttl_seconds: int = Field(default=15 * 60, ge=60)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
+    data_encryption_key: str = DEV_DATA_KEY  # base64 of 32 bytes: ID/phone encryption and lookup hashes
+    wechat_appid: str = ""
+    wechat_secret: str = ""
+    wechat_base_url: str = "https://api.weixin.qq.com"
+    vendor_timeout_seconds: float = Field(default=5.0, gt=0)
+    sms_provider: Literal["development", "tencent"] = "development"
+    sms_base_url: str = "https://sms.tencentcloudapi.com"
+    sms_secret_id: str = ""
+    sms_secret_key: str = ""
+    sms_region: str = "ap-guangzhou"
+    sms_app_id: str = ""
+    sms_sign_name: str = ""
+    sms_template_id: str = ""
+    sms_code_ttl_seconds: int = Field(default=300, ge=60)
+    sms_max_attempts: int = Field(default=5, ge=1)
+    sms_phone_per_minute: int = Field(default=1, ge=1)
+    sms_phone_per_day: int = Field(default=10, ge=1)
+    sms_ip_per_minute: int = Field(default=5, ge=1)
+    sms_ip_per_day: int = Field(default=50, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)  # per username and per IP, per window
+    login_failure_window_seconds: int = Field(default=15 * 60, ge=60)
+    signature_max_skew_seconds: int = Field(default=300, ge=10)
+
     @field_validator("redis_url", mode="before")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
@@ -63,6 +98,12 @@ class Settings(BaseSettings):
             problems.append("REDIS_URL must be set: several workers and hosts share state through Redis")
         if self.is_embedded_db:
             problems.append("DATABASE_URL must point to PostgreSQL, not the embedded SQLite file")
+        if self.data_encryption_key == DEV_DATA_KEY:
+            problems.append("DATA_ENCRYPTION_KEY must be set to base64 of 32 random bytes")
+        if self.sms_provider == "development":
+            problems.append("SMS_PROVIDER=development only logs codes; configure a real provider")
+        if self.jwt_algorithm != "HS256" and not self.jwt_private_key:
+            problems.append(f"JWT_PRIVATE_KEY (PEM) is required for JWT_ALGORITHM={self.jwt_algorithm}")
         if problems:
             raise SettingsError("refusing to start in production: " + "; ".join(problems))
 
