@@ -46,7 +46,9 @@ def build_matcher(lexicon_dir: Path = LEXICON_DIR) -> Matcher:
     for path in sorted(lexicon_dir.glob("[!_]*.yaml")):
         lexicon = Lexicon.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
         lexicons[lexicon.slug] = lexicon
-    global_lexicon = GlobalLexicon.model_validate(yaml.safe_load((lexicon_dir / "_global.yaml").read_text("utf-8")))
+    global_lexicon = GlobalLexicon.model_validate(
+        yaml.safe_load((lexicon_dir / "_global.yaml").read_text("utf-8"))
+    )
     names = {slug: _Named(name) for slug, name, _ in CONTRACT_BUNDLES}
     return Matcher.from_knowledge(
         _Vocabulary(MappingProxyType(lexicons), global_lexicon, MappingProxyType(names))

@@ -32,17 +32,19 @@ COMPOUND = "+"
 SOUND_WEIGHT = 0.8
 SPELLED_WEIGHT = 0.9
 FUZZY_WEIGHT = 0.8
-PHRASE_WORD_WEIGHT = 0.35
+PHRASE_WORD_WEIGHT = 0.25
+PHRASE_WORD_CAP = 0.5  # phrase words alone never outweigh one keyword
 EXCLUDE_PENALTY = 0.8
 HALF_CONFIDENCE = 0.5  # evidence at which confidence is 0.5
 COMMIT_AT = 0.6  # confidence needed to commit …
-MARGIN = 0.1  # … and lead over the runner-up needed to commit rather than ask
+COMMIT_BESIDE_OUT_OF_SCOPE_AT = 0.75  # … or this, when the text also names an out-of-scope item
+AMBIGUOUS_AT = 0.6  # … unless the runner-up has this share of the leader's evidence: then ask
 SUGGEST_AT = 0.4  # below this a bundle is not worth a clarifying question
 FUZZY_CUTOFF = 75.0
 
 # A negation masks what follows it up to the end of the clause or the contrast ("不是A,是B" / "不是A而是B").
 _NEGATION = re.compile(r"(?:不是|并不是|并非|而非|而不是|不办|不想办|不用办|除了)([^,是还外]*)")
-_LATIN_RUN = re.compile(r"[a-z]+(?: [a-z]+)*")
+_LATIN_RUN = re.compile(r"[a-z]+(?:[ ,][a-z]+)*")
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,9 @@ def confidence(evidence: float) -> float:
 class Matcher:
     """Text -> ranked bundles; built once per worker process, immutable afterwards, safe to share."""
 
-    def __init__(self, lexicons: Mapping[str, Lexicon], global_lexicon: GlobalLexicon, names: Mapping[str, str]):
+    def __init__(
+        self, lexicons: Mapping[str, Lexicon], global_lexicon: GlobalLexicon, names: Mapping[str, str]
+    ):
         synonyms: dict[str, str] = dict(global_lexicon.synonyms)
         for lexicon in lexicons.values():
             synonyms.update(lexicon.synonyms)
@@ -125,7 +129,10 @@ class Matcher:
         for term in sorted(self._terms, key=len, reverse=True):
             self._by_first[term[0]].append(term)
         self._compounds = tuple((tuple(norm(p) for p in ps), slug) for ps, slug in compounds)
-        self._excludes = {slug: tuple(norm(t) for t in lex.exclude) for slug, lex in lexicons.items()}
+        self._excludes = {
+            slug: tuple(tuple(norm(p) for p in term.split(COMPOUND)) for term in lex.exclude)
+            for slug, lex in lexicons.items()
+        }
         self._phrase_words = self._weigh_phrase_words(lexicons)
         self._pinyin = PinyinIndex(self._terms)
         self._fuzzy_terms = [t for t, owner in self._terms.items() if len(t) >= 4 and owner != OUT_OF_SCOPE]
@@ -163,9 +170,11 @@ class Matcher:
         """Rank the bundles `text` may be about and decide whether to commit, clarify or say none."""
         tokens = self._normalizer.tokens(text)
         normal = "".join(tokens)
-        masked = _NEGATION.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + MASK * len(m.group(1)), normal)
+        masked = _NEGATION.sub(
+            lambda m: m.group(0)[: m.start(1) - m.start(0)] + MASK * len(m.group(1)), normal
+        )
         spans = self._literal_spans(masked)
-        spans += self._sound_spans(masked, spans)
+        spans += self._sound_spans(masked, spans, _boundaries(tokens))
         out_of_scope = next((s.term for s in spans if s.owner == OUT_OF_SCOPE), None)
         for span in spans:
             if span.owner == OUT_OF_SCOPE:
@@ -178,7 +187,7 @@ class Matcher:
             if all(part in masked for part in parts):
                 evidence[slug] += 1.0
         for letters in _LATIN_RUN.findall(masked):
-            for term in self._pinyin.spelled(letters.replace(" ", "")):
+            for term in self._pinyin.spelled(re.sub("[ ,]", "", letters)):
                 if self._terms[term] != OUT_OF_SCOPE:
                     evidence[self._terms[term]] += SPELLED_WEIGHT
                 elif out_of_scope is None:
@@ -187,7 +196,7 @@ class Matcher:
         if max(evidence.values(), default=0.0) < HALF_CONFIDENCE and out_of_scope is None:
             self._add_fuzzy(evidence, masked)
         for slug in list(evidence):
-            hits = sum(1 for term in self._excludes.get(slug, ()) if term in masked)
+            hits = sum(1 for parts in self._excludes.get(slug, ()) if all(p in masked for p in parts))
             evidence[slug] = max(0.0, evidence[slug] - EXCLUDE_PENALTY * hits)
         return _decide(evidence, out_of_scope)
 
@@ -206,47 +215,67 @@ class Matcher:
                 kept.append(_Span(start, end, self._terms[term], 1.0, term))
         return kept
 
-    def _sound_spans(self, text: str, literal: list[_Span]) -> list[_Span]:
-        """Keywords written with homophone typos, where the text has no ordinary word of its own."""
+    def _sound_spans(self, text: str, literal: list[_Span], boundaries: frozenset[int]) -> list[_Span]:
+        """Keywords written with homophone typos: whole tokens, where the text has no ordinary word of its own."""
         spans: list[_Span] = []
         for hit in self._pinyin.sound_alikes(text):
             written = text[hit.start : hit.end]
-            if written == hit.term or any(s.start < hit.end and hit.start < s.end for s in (*literal, *spans)):
+            if hit.start not in boundaries or hit.end not in boundaries:
                 continue
-            if self._normalizer.is_common_word(written) or (len(written) == 2 and not set(written) & set(hit.term)):
+            if written == hit.term or any(
+                s.start < hit.end and hit.start < s.end for s in (*literal, *spans)
+            ):
+                continue
+            if self._normalizer.is_common_word(written) or (
+                len(written) == 2 and not set(written) & set(hit.term)
+            ):
                 continue
             spans.append(_Span(hit.start, hit.end, self._terms[hit.term], SOUND_WEIGHT, hit.term))
         return spans
 
     def _add_phrase_words(self, evidence: dict[str, float], tokens: list[str], masked: str) -> None:
         """Weak evidence from words the bundles' example phrases use, each word once."""
+        weak: dict[str, float] = defaultdict(float)
         for token in set(tokens):
             weights = self._phrase_words.get(token)
             if weights and token in masked:
                 for slug, weight in weights.items():
-                    evidence[slug] += weight
+                    weak[slug] += weight
+        for slug, weight in weak.items():
+            evidence[slug] += min(weight, PHRASE_WORD_CAP)
 
     def _add_fuzzy(self, evidence: dict[str, float], masked: str) -> None:
         """Last resort: a long keyword present with one wrong or missing character."""
         text = masked.replace(MASK, SEPARATOR)
         if len(text) < 3:
             return
-        best = process.extractOne(text, self._fuzzy_terms, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF)
+        best = process.extractOne(
+            text, self._fuzzy_terms, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF
+        )
         if best:
             evidence[self._terms[best[0]]] += FUZZY_WEIGHT * best[1] / 100
 
 
+def _boundaries(tokens: list[str]) -> frozenset[int]:
+    """Offsets in the joined text where a token starts or ends."""
+    offsets, at = {0}, 0
+    for token in tokens:
+        at += len(token)
+        offsets.add(at)
+    return frozenset(offsets)
+
+
 def _decide(evidence: Mapping[str, float], out_of_scope: str | None) -> MatchResult:
     """Turn evidence into candidates and a decision: commit when sure and clear, ask when close."""
-    ranked = sorted(((confidence(e), slug) for slug, e in evidence.items() if e > 0), reverse=True)
-    candidates = tuple(Candidate(slug, round(score, 3)) for score, slug in ranked[:3])
+    ranked = sorted(((e, slug) for slug, e in evidence.items() if e > 0), reverse=True)[:3]
+    candidates = tuple(Candidate(slug, round(confidence(e), 3)) for e, slug in ranked)
     if not candidates:
         return MatchResult("none", (), out_of_scope)
-    top = candidates[0].score
-    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-    if top >= COMMIT_AT and top - runner_up >= MARGIN:
+    top = ranked[0][0]
+    close = tuple(c for c, (e, _) in zip(candidates, ranked, strict=True) if e >= AMBIGUOUS_AT * top)
+    bar = COMMIT_AT if out_of_scope is None else COMMIT_BESIDE_OUT_OF_SCOPE_AT
+    if candidates[0].score >= bar and len(close) == 1:
         return MatchResult("commit", candidates, out_of_scope)
-    if top >= SUGGEST_AT and out_of_scope is None:
-        close = tuple(c for c in candidates if top - c.score < MARGIN * 2) or candidates[:1]
+    if candidates[0].score >= SUGGEST_AT and out_of_scope is None:
         return MatchResult("clarify", close, out_of_scope)
     return MatchResult("none", candidates, out_of_scope)

@@ -76,9 +76,19 @@ class PinyinIndex:
         return hits
 
     def spelled(self, letters: str) -> list[str]:
-        """Terms spelled out in toneless pinyin inside `letters`, or abbreviated by all their initials."""
+        """Terms spelled in toneless pinyin inside `letters` (longest first, no overlaps), or by initials."""
         if letters in self._by_initials:
             return [self._by_initials[letters]]
-        if len(letters) < 4:
-            return []
-        return [term for spelling, term in self._by_spelling.items() if len(spelling) >= 4 and spelling in letters]
+        found = sorted(
+            (
+                (start, start + len(spelling), term)
+                for spelling, term in self._by_spelling.items()
+                if len(spelling) >= 4 and (start := letters.find(spelling)) >= 0
+            ),
+            key=lambda f: f[0] - f[1],
+        )
+        kept: list[tuple[int, int, str]] = []
+        for start, end, term in found:
+            if all(end <= k_start or k_end <= start for k_start, k_end, _ in kept):
+                kept.append((start, end, term))
+        return [term for _, _, term in kept]
