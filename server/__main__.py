@@ -1,4 +1,4 @@
-"""`python -m server [serve|migrate|reload-knowledge]`: run the service or its admin commands."""
+"""`python -m server [serve|migrate|reload-knowledge|create-supervisor|issue-department-key]`: admin."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
 from server.app import RELOAD_CHANNEL, create_app
+from server.auth.commands import AUTH_COMMANDS
 from server.config import Settings, SettingsError, load_settings
 from server.db import apply_migrations_sync
 from server.guide.knowledge import KnowledgeError, load_knowledge
@@ -56,8 +57,15 @@ async def _publish_reload(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
     parser.add_argument(
-        "command", nargs="?", default="serve", choices=["serve", "migrate", "reload-knowledge"]
+        "command",
+        nargs="?",
+        default="serve",
+        choices=["serve", "migrate", "reload-knowledge", *AUTH_COMMANDS],
     )
+    parser.add_argument(
+        "--username", help="create-supervisor: the login name (password: SUPERVISOR_PASSWORD)"
+    )
+    parser.add_argument("--department", help="issue-department-key: the department code")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -66,6 +74,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "migrate":
         apply_migrations_sync(settings)
         print("database schema is up to date")
+    elif args.command in AUTH_COMMANDS:
+        print(AUTH_COMMANDS[args.command](settings, args))
     elif args.command == "reload-knowledge":
         if not settings.redis_url:
             _fail("reload-knowledge needs REDIS_URL; on the embedded default send SIGHUP to the server")

@@ -13,6 +13,7 @@ from contextlib import suppress
 from sanic import HTTPResponse, Request, Sanic
 
 from server import metrics
+from server.auth.services import install_auth
 from server.config import Settings
 from server.db import close_db, init_db
 from server.errors import install_error_handlers
@@ -48,6 +49,7 @@ def create_app(settings: Settings, name: str = "yijianshi") -> Sanic:
     app.after_server_start(_watch_reloads)
     app.before_server_stop(_close_resources)
     app.on_request(_start_request)
+    install_auth(app)
     app.on_response(_finish_request)
     return app
 

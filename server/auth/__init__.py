@@ -1,0 +1,1 @@
+"""Accounts and access: who is calling (citizen, operator, department system) and what they may do."""

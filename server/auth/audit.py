@@ -1,0 +1,67 @@
+"""The audit log: every operator action, who did it, when, and which conversation or application."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from server.auth.principal import Principal
+from server.models import AuditEntry
+from server.privacy import mask_text
+
+
+async def record(
+    actor: Principal,
+    action: str,
+    *,
+    ip: str | None = None,
+    conversation_id: str | None = None,
+    application_id: str | None = None,
+    detail: dict[str, str | int | None] | None = None,
+) -> None:
+    """Append one entry; string details are masked so the log never holds raw personal data."""
+    masked = {k: mask_text(v) if isinstance(v, str) else v for k, v in (detail or {}).items()}
+    await AuditEntry.create(
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        action=action,
+        conversation_id=conversation_id,
+        application_id=application_id,
+        detail=masked,
+        ip=ip,
+    )
+
+
+async def entries(
+    *,
+    actor_id: str | None = None,
+    conversation_id: str | None = None,
+    application_id: str | None = None,
+    before: dt.datetime | None = None,
+    limit: int = 50,
+) -> list[dict]:
+    """Newest first, filtered; page with `before` = the last entry's time."""
+    query = AuditEntry.all()
+    for field, value in (
+        ("actor_id", actor_id),
+        ("conversation_id", conversation_id),
+        ("application_id", application_id),
+    ):
+        if value is not None:
+            query = query.filter(**{field: value})
+    if before is not None:
+        query = query.filter(created_at__lt=before)
+    rows = await query.order_by("-created_at", "-id").limit(limit)
+    return [
+        {
+            "id": row.id,
+            "actor_kind": row.actor_kind,
+            "actor_id": row.actor_id,
+            "action": row.action,
+            "conversation_id": row.conversation_id,
+            "application_id": row.application_id,
+            "detail": row.detail,
+            "ip": row.ip,
+            "created_at": row.created_at.isoformat(),
+        }
+        for row in rows
+    ]

@@ -1,0 +1,114 @@
+"""Citizens: found or created by WeChat openid or phone; profile with encrypted, masked personal data."""
+
+from __future__ import annotations
+
+import uuid
+
+from tortoise.exceptions import IntegrityError
+
+from server.auth.crypto import DataProtector
+from server.auth.identity import normalize_id_number, normalize_phone
+from server.errors import ApiError
+from server.models import Conversation, User
+from server.privacy import mask_id_number, mask_phone
+from server.vendors.wechat import WeChatIdentity
+
+MAX_CLAIM = 50
+
+
+class Users:
+    """Citizen accounts; phone and ID number go through `protector` both ways."""
+
+    def __init__(self, protector: DataProtector) -> None:
+        self.protector = protector
+
+    def phone_hash(self, phone: str) -> str:
+        return self.protector.lookup_hash(phone, "user.phone")
+
+    async def _find_or_create(self, lookup: dict, create: dict) -> User:
+        """Two first logins racing on one identity both end with the same row (unique constraint)."""
+        user = await User.get_or_none(**lookup)
+        if user is not None:
+            return user
+        try:
+            return await User.create(id=uuid.uuid4().hex, **lookup, **create)
+        except IntegrityError:
+            return await User.get(**lookup)
+
+    async def from_wechat(self, identity: WeChatIdentity) -> User:
+        user = await self._find_or_create({"openid": identity.openid}, {"unionid": identity.unionid})
+        if identity.unionid and user.unionid != identity.unionid:
+            user.unionid = identity.unionid
+            await user.save(update_fields=["unionid", "updated_at"])
+        return user
+
+    async def from_phone(self, phone: str) -> User:
+        encrypted = self.protector.encrypt(phone, "user.phone")
+        return await self._find_or_create(
+            {"phone_hash": self.phone_hash(phone)}, {"phone_encrypted": encrypted}
+        )
+
+    async def get(self, user_id: str) -> User:
+        user = await User.get_or_none(id=user_id)
+        if user is None:
+            raise ApiError(401, "invalid_token", "The account behind this token no longer exists.")
+        return user
+
+    def profile(self, user: User) -> dict:
+        """The profile as shown anywhere: ID and phone numbers masked."""
+        phone = self.protector.decrypt(user.phone_encrypted, "user.phone") if user.phone_encrypted else None
+        id_number = (
+            self.protector.decrypt(user.id_number_encrypted, "user.id_number")
+            if user.id_number_encrypted
+            else None
+        )
+        return {
+            "id": user.id,
+            "name": user.name,
+            "phone": mask_phone(phone) if phone else None,
+            "id_number": mask_id_number(id_number) if id_number else None,
+            "wechat_linked": user.openid is not None,
+        }
+
+    async def update_profile(
+        self, user: User, *, name: str | None, id_number: str | None, verified_phone: str | None
+    ) -> User:
+        """Set the given fields; the phone must already be proven by an SMS code (`verified_phone`)."""
+        fields = ["updated_at"]
+        if name is not None:
+            user.name = name.strip() or None
+            fields.append("name")
+        if id_number is not None:
+            canonical = normalize_id_number(id_number)
+            if canonical is None:
+                raise ApiError(422, "invalid_id_number", "The ID number is not a valid 18-digit resident ID.")
+            user.id_number_encrypted = self.protector.encrypt(canonical, "user.id_number")
+            user.id_number_hash = self.protector.lookup_hash(canonical, "user.id_number")
+            fields += ["id_number_encrypted", "id_number_hash"]
+        if verified_phone is not None:
+            taken = await User.filter(phone_hash=self.phone_hash(verified_phone)).exclude(id=user.id).exists()
+            if taken:
+                raise ApiError(409, "phone_taken", "This phone number belongs to another account.")
+            user.phone_encrypted = self.protector.encrypt(verified_phone, "user.phone")
+            user.phone_hash = self.phone_hash(verified_phone)
+            fields += ["phone_encrypted", "phone_hash"]
+        try:
+            await user.save(update_fields=fields)
+        except IntegrityError as exc:
+            raise ApiError(409, "phone_taken", "This phone number belongs to another account.") from exc
+        return user
+
+
+def parse_phone(value: str) -> str:
+    """The canonical phone number, or 422."""
+    phone = normalize_phone(value)
+    if phone is None:
+        raise ApiError(422, "invalid_phone", "Not a mainland China mobile number.")
+    return phone
+
+
+async def claim_conversations(user_id: str, conversation_ids: list[str]) -> list[str]:
+    """Attach guest conversations to `user_id`; others' conversations are silently left alone."""
+    ids = list(dict.fromkeys(conversation_ids))[:MAX_CLAIM]
+    await Conversation.filter(id__in=ids, user_id__isnull=True).update(user_id=user_id)
+    return await Conversation.filter(id__in=ids, user_id=user_id).values_list("id", flat=True)
