@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from server.guide.normalize import SEPARATOR, Normalizer
 from server.guide.pinyin import PinyinIndex
@@ -31,7 +32,7 @@ COMPOUND = "+"
 # Evidence weights (a literal keyword is 1) and the decision rule on confidences.
 SOUND_WEIGHT = 0.8
 SPELLED_WEIGHT = 0.9
-FUZZY_WEIGHT = 0.8
+FUZZY_WEIGHT = 1.0
 PHRASE_WORD_WEIGHT = 0.25
 PHRASE_WORD_CAP = 0.5  # phrase words alone never outweigh one keyword
 EXCLUDE_PENALTY = 0.8
@@ -216,7 +217,7 @@ class Matcher:
         return kept
 
     def _sound_spans(self, text: str, literal: list[_Span], boundaries: frozenset[int]) -> list[_Span]:
-        """Keywords written with homophone typos: whole tokens, where the text has no ordinary word of its own."""
+        """Keywords written with homophone typos: whole tokens that are no ordinary word themselves."""
         spans: list[_Span] = []
         for hit in self._pinyin.sound_alikes(text):
             written = text[hit.start : hit.end]
@@ -245,15 +246,19 @@ class Matcher:
             evidence[slug] += min(weight, PHRASE_WORD_CAP)
 
     def _add_fuzzy(self, evidence: dict[str, float], masked: str) -> None:
-        """Last resort: a long keyword present with one wrong or missing character."""
+        """Last resort: a long keyword written with exactly one wrong character."""
         text = masked.replace(MASK, SEPARATOR)
         if len(text) < 3:
             return
-        best = process.extractOne(
-            text, self._fuzzy_terms, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF
+        found = process.extract(
+            text, self._fuzzy_terms, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF, limit=10
         )
-        if best:
-            evidence[self._terms[best[0]]] += FUZZY_WEIGHT * best[1] / 100
+        for term, score, _ in found:
+            at = fuzz.partial_ratio_alignment(term, text)
+            written = text[at.dest_start : at.dest_end] if at else ""
+            if len(written) == len(term) and Levenshtein.distance(written, term) == 1:
+                evidence[self._terms[term]] += FUZZY_WEIGHT * score / 100
+                return
 
 
 def _boundaries(tokens: list[str]) -> frozenset[int]:

@@ -1,0 +1,57 @@
+"""The eval command of the contract, and an accuracy floor on our own unseen utterances."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.guide.eval import Outcome, build_matcher, first_reply_bundle, read_cases, run, summarise
+
+UNSEEN = Path(__file__).parent / "data" / "guide_unseen.jsonl"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_summary_counts_null_as_a_label() -> None:
+    outcomes = [
+        Outcome("a", "marriage", "marriage", 1.0),
+        Outcome("b", "marriage", None, 1.0),
+        Outcome("c", None, None, 2.0),
+        Outcome("d", None, "retirement", 3.0),
+    ]
+    summary = summarise(outcomes)
+    assert summary["n"] == 4
+    assert summary["accuracy"] == 0.5
+    assert summary["none_precision"] == 0.5
+    assert summary["none_recall"] == 0.5
+    assert summary["per_bundle"]["marriage"] == {"precision": 1.0, "recall": 0.5, "n": 2}
+    assert summary["confusions"][0]["count"] == 1
+
+
+def test_accuracy_floor_on_unseen_set() -> None:
+    matcher = build_matcher()
+    summary = summarise(run(read_cases(UNSEEN), lambda text: first_reply_bundle(matcher, text)))
+    assert summary["n"] >= 250
+    assert summary["accuracy"] >= 0.93
+    assert summary["none_precision"] >= 0.9
+    assert summary["none_recall"] >= 0.9
+
+
+@pytest.mark.parametrize("flag", [["--json"], []])
+def test_cli_report(flag: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "server.guide.eval", str(UNSEEN), *flag],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert "accuracy" in done.stdout
+    if flag:
+        last = json.loads(done.stdout.strip().splitlines()[-1])
+        assert {"n", "accuracy", "none_precision", "none_recall", "p50_ms", "p99_ms"} <= last.keys()
+        assert last["n"] == len(read_cases(UNSEEN))

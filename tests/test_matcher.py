@@ -1,0 +1,124 @@
+"""Behaviour of the guide's matcher: colloquial speech, typos, pinyin, negation, ambiguity, out of scope."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.guide.eval import build_matcher
+from server.guide.matcher import Matcher
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    """One matcher for the module: building it loads jieba's dictionary (about a second)."""
+    return build_matcher()
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("我们下周去领证", "marriage"),
+        ("我今年到点了，单位让我准备材料", "retirement"),
+        ("明年就退了要准备啥", "retirement"),
+        ("老人走了，后面要跑哪些地方", "after_death"),
+        ("过户水表要带什么", "housing_transfer"),
+        ("娃出生了咋上户口", "newborn"),
+        ("开个小饭馆得办啥证", "business_operation"),
+        ("从部队回来了要办什么", "veteran"),
+    ],
+)
+def test_colloquial_phrasings_commit(matcher: Matcher, text: str, slug: str) -> None:
+    assert matcher.match(text).slug == slug
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("企业注消要多久", "company_deregistration"),
+        ("办退修手续", "retirement"),
+        ("二首房怎么过户", "housing_transfer"),
+        ("营业执招怎么申请", "company_opening"),
+    ],
+)
+def test_homophone_typos_commit(matcher: Matcher, text: str, slug: str) -> None:
+    assert matcher.match(text).slug == slug
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [("tuixiu", "retirement"), ("jiehun dengji", "marriage"), ("zhuxiao gongsi", "company_deregistration")],
+)
+def test_pinyin_input_commits(matcher: Matcher, text: str, slug: str) -> None:
+    assert matcher.match(text).slug == slug
+
+
+def test_negated_new_home_is_a_resale(matcher: Matcher) -> None:
+    assert matcher.match("不是新房，是二手的，过户要准备啥").slug == "housing_transfer"
+
+
+def test_negated_marriage_is_divorce_out_of_scope(matcher: Matcher) -> None:
+    result = matcher.match("不是结婚是离婚")
+    assert result.decision == "none"
+    assert result.out_of_scope == "离婚"
+
+
+def test_negated_divorce_leaves_marriage(matcher: Matcher) -> None:
+    result = matcher.match("不是离婚，是结婚登记")
+    assert result.slug == "marriage"
+    assert result.out_of_scope is None
+
+
+def test_close_bundles_ask_rather_than_commit(matcher: Matcher) -> None:
+    result = matcher.match("退休了还想找个工作")
+    assert result.decision == "clarify"
+    assert result.slug is None
+    assert {c.slug for c in result.candidates} == {"retirement", "employment"}
+
+
+def test_a_bare_shared_term_commits_to_nothing(matcher: Matcher) -> None:
+    assert matcher.match("不动产登记").slug is None
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("护照怎么办", "护照"),
+        ("驾照到期了换证", "驾照"),
+        ("办个居住证", "居住证"),
+        ("个税汇算怎么弄", "个税汇算"),
+    ],
+)
+def test_single_items_are_out_of_scope(matcher: Matcher, text: str, item: str) -> None:
+    result = matcher.match(text)
+    assert result.decision == "none"
+    assert result.slug is None
+    assert result.out_of_scope == item
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😂😂", "？？？", "asdfqwer", "哈哈哈", "今天吃什么好呢"])
+def test_gibberish_and_chit_chat_commit_to_nothing(matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert result.decision == "none"
+    assert result.slug is None
+
+
+def test_result_shape(matcher: Matcher) -> None:
+    result = matcher.match("我想开个公司，营业执照和公章怎么办")
+    assert result.decision == "commit"
+    assert result.slug == "company_opening"
+    assert 1 <= len(result.candidates) <= 3
+    assert all(0.0 <= c.score <= 1.0 for c in result.candidates)
+    assert [c.score for c in result.candidates] == sorted((c.score for c in result.candidates), reverse=True)
+
+
+def test_normalize_folds_width_fillers_and_synonyms(matcher: Matcher) -> None:
+    assert matcher.normalize("请问，娃咋办？") == "孩子怎么办"
+    assert matcher.normalize("老人走了，咋弄") == "去世,怎么办"
+    assert matcher.normalize("ＡＢＣ１２３") == "abc123"
+
+
+def test_every_bundle_is_reachable_by_its_official_name(matcher: Matcher) -> None:
+    from server.guide.contract import CONTRACT_BUNDLES
+
+    for slug, name, _ in CONTRACT_BUNDLES:
+        assert matcher.match(name.split("(")[0]).slug == slug, name
