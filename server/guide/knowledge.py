@@ -169,10 +169,11 @@ class _Catalogue:
     entries: dict[str, Any]
     origin: dict[str, tuple[str, str]]
     broken: set[str]  # ids of entries that failed validation: already reported, so not "unknown"
+    complete: bool = True  # False when a whole file could not be read: any id might be defined there
 
     def unknown(self, entry_id: str) -> bool:
-        """True when nothing, not even a broken entry, defines this id."""
-        return entry_id not in self.entries and entry_id not in self.broken
+        """True when nothing, not even a broken entry or an unreadable file, may define this id."""
+        return self.complete and entry_id not in self.entries and entry_id not in self.broken
 
 
 def _load_catalogue(reader: _Reader, subdir: str, model: type[M]) -> _Catalogue:
@@ -181,10 +182,10 @@ def _load_catalogue(reader: _Reader, subdir: str, model: type[M]) -> _Catalogue:
     for path in reader.files(subdir):
         file = reader.name(path)
         data = reader.read(path)
-        if data is _BROKEN:
-            continue
-        if not isinstance(data, list):
-            reader.report(file, WHOLE_FILE, f"must be a YAML list of {model.__name__} entries")
+        if data is _BROKEN or not isinstance(data, list):
+            catalogue.complete = False
+            if data is not _BROKEN:
+                reader.report(file, WHOLE_FILE, f"must be a YAML list of {model.__name__} entries")
             continue
         for index, entry in enumerate(data):
             where = f"{subdir}[{index}]"
