@@ -1,4 +1,4 @@
-"""`python -m server.guide.eval FILE.jsonl [--json]`: how often the guide's first reply commits to the right bundle.
+"""`python -m server.guide.eval FILE.jsonl [--json]`: how often the first reply commits to the right bundle.
 
 Each line is `{"text": ..., "bundle": slug | null}`; every text is judged alone, as a fresh conversation.
 """
@@ -6,6 +6,7 @@ Each line is `{"text": ..., "bundle": slug | null}`; every text is judged alone,
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
@@ -56,7 +57,7 @@ def build_matcher(lexicon_dir: Path = LEXICON_DIR) -> Matcher:
 
 
 def first_reply_bundle(matcher: Matcher, text: str) -> str | None:
-    """The bundle the guide's first reply commits to for `text`, or None (clarify and fallback commit to none)."""
+    """The bundle the first reply commits to for `text`; None for a clarifying question or a fallback."""
     return matcher.match(text).slug
 
 
@@ -153,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
     args = parser.parse_args(argv)
     matcher = build_matcher()
+    gc.freeze()  # as a worker does after start-up: jieba's large dictionary would slow every full collection
     outcomes = run(read_cases(args.file), lambda text: first_reply_bundle(matcher, text))
     summary = summarise(outcomes)
     print(report(summary, outcomes))

@@ -13,7 +13,7 @@ are reported. Scores become confidences in 0..1; commit, clarify or none follows
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -129,14 +129,20 @@ class Matcher:
         self._by_first: dict[str, list[str]] = defaultdict(list)
         for term in sorted(self._terms, key=len, reverse=True):
             self._by_first[term[0]].append(term)
-        self._compounds = tuple((tuple(norm(p) for p in ps), slug) for ps, slug in compounds)
+        self._compounds: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)  # by first part
+        for ps, slug in compounds:
+            self._compounds[norm(ps[0])].append((tuple(norm(p) for p in ps[1:]), slug))
         self._excludes = {
             slug: tuple(tuple(norm(p) for p in term.split(COMPOUND)) for term in lex.exclude)
             for slug, lex in lexicons.items()
         }
         self._phrase_words = self._weigh_phrase_words(lexicons)
         self._pinyin = PinyinIndex(self._terms)
-        self._fuzzy_terms = [t for t, owner in self._terms.items() if len(t) >= 4 and owner != OUT_OF_SCOPE]
+        self._fuzzy_by_char: dict[str, list[str]] = defaultdict(list)  # char -> long keywords using it
+        for term, owner in self._terms.items():
+            if len(term) >= 4 and owner != OUT_OF_SCOPE:
+                for char in set(term):
+                    self._fuzzy_by_char[char].append(term)
         self._slugs = tuple(lexicons)
 
     @classmethod
@@ -184,9 +190,11 @@ class Matcher:
         for span in spans:
             if span.owner != OUT_OF_SCOPE:
                 evidence[span.owner] += span.weight
-        for parts, slug in self._compounds:
-            if all(part in masked for part in parts):
-                evidence[slug] += 1.0
+        for head, rests in self._compounds.items():
+            if head in masked:
+                for rest, slug in rests:
+                    if all(part in masked for part in rest):
+                        evidence[slug] += 1.0
         for letters in _LATIN_RUN.findall(masked):
             for term in self._pinyin.spelled(re.sub("[ ,]", "", letters)):
                 if self._terms[term] != OUT_OF_SCOPE:
@@ -250,9 +258,11 @@ class Matcher:
         text = masked.replace(MASK, SEPARATOR)
         if len(text) < 3:
             return
-        found = process.extract(
-            text, self._fuzzy_terms, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF, limit=10
-        )
+        shared: Counter[str] = Counter()
+        for char in set(text):
+            shared.update(self._fuzzy_by_char.get(char, ()))
+        near = [term for term, count in shared.items() if count >= len(set(term)) - 1]
+        found = process.extract(text, near, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF, limit=10)
         for term, score, _ in found:
             at = fuzz.partial_ratio_alignment(term, text)
             written = text[at.dest_start : at.dest_end] if at else ""
