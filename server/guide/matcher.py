@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from server.guide.normalize import SEPARATOR, Normalizer
@@ -32,7 +31,7 @@ COMPOUND = "+"
 # Evidence weights (a literal keyword is 1) and the decision rule on confidences.
 SOUND_WEIGHT = 0.8
 SPELLED_WEIGHT = 0.9
-FUZZY_WEIGHT = 1.0
+FUZZY_WEIGHT = 0.8
 PHRASE_WORD_WEIGHT = 0.25
 PHRASE_WORD_CAP = 0.5  # phrase words alone never outweigh one keyword
 EXCLUDE_PENALTY = 0.8
@@ -41,7 +40,6 @@ COMMIT_AT = 0.6  # confidence needed to commit …
 COMMIT_BESIDE_OUT_OF_SCOPE_AT = 0.75  # … or this, when the text also names an out-of-scope item
 AMBIGUOUS_AT = 0.6  # … unless the runner-up has this share of the leader's evidence: then ask
 SUGGEST_AT = 0.4  # below this a bundle is not worth a clarifying question
-FUZZY_CUTOFF = 75.0
 
 # A negation masks what follows it up to the end of the clause or the contrast ("不是A,是B" / "不是A而是B").
 _NEGATION = re.compile(r"(?:不是|并不是|并非|而非|而不是|不办|不想办|不用办|除了)([^,是还外]*)")
@@ -143,7 +141,7 @@ class Matcher:
             if len(term) >= 4 and owner != OUT_OF_SCOPE:
                 for char in set(term):
                     self._fuzzy_by_char[char].append(term)
-        self._slugs = tuple(lexicons)
+        self.match("施工许司证 zhuce 不是护照")  # warm every layer now, not on a citizen's first request
 
     @classmethod
     def from_knowledge(cls, knowledge: KnowledgeLike) -> Matcher:
@@ -262,13 +260,12 @@ class Matcher:
         for char in set(text):
             shared.update(self._fuzzy_by_char.get(char, ()))
         near = [term for term, count in shared.items() if count >= len(set(term)) - 1]
-        found = process.extract(text, near, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF, limit=10)
-        for term, score, _ in found:
-            at = fuzz.partial_ratio_alignment(term, text)
-            written = text[at.dest_start : at.dest_end] if at else ""
-            if len(written) == len(term) and Levenshtein.distance(written, term) == 1:
-                evidence[self._terms[term]] += FUZZY_WEIGHT * score / 100
-                return
+        for term in sorted(near, key=len, reverse=True):
+            width = len(term)
+            for start in range(len(text) - width + 1):
+                if Levenshtein.distance(text[start : start + width], term, score_cutoff=1) == 1:
+                    evidence[self._terms[term]] += FUZZY_WEIGHT
+                    return
 
 
 def _boundaries(tokens: list[str]) -> frozenset[int]:
