@@ -14,46 +14,17 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
-import yaml
-
-from server.guide.contract import CONTRACT_BUNDLES
+from server.guide.knowledge import load_knowledge
 from server.guide.matcher import Matcher
-from server.guide.schema import GlobalLexicon, Lexicon
 
-LEXICON_DIR = Path(__file__).resolve().parents[2] / "knowledge" / "lexicon"
 NONE = "null"
 
 
-@dataclass(frozen=True)
-class _Named:
-    name: str
-
-
-@dataclass(frozen=True)
-class _Vocabulary:
-    """The slice of the knowledge the matcher reads (until every bundle file validates)."""
-
-    lexicons: MappingProxyType[str, Lexicon]
-    global_lexicon: GlobalLexicon
-    bundles: MappingProxyType[str, _Named]
-
-
-def build_matcher(lexicon_dir: Path = LEXICON_DIR) -> Matcher:
-    """The matcher the server uses, built from the lexicon files and the contract's official names."""
-    lexicons = {}
-    for path in sorted(lexicon_dir.glob("[!_]*.yaml")):
-        lexicon = Lexicon.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        lexicons[lexicon.slug] = lexicon
-    global_lexicon = GlobalLexicon.model_validate(
-        yaml.safe_load((lexicon_dir / "_global.yaml").read_text("utf-8"))
-    )
-    names = {slug: _Named(name) for slug, name, _ in CONTRACT_BUNDLES}
-    return Matcher.from_knowledge(
-        _Vocabulary(MappingProxyType(lexicons), global_lexicon, MappingProxyType(names))
-    )
+def build_matcher() -> Matcher:
+    """The matcher the server uses, built from the validated knowledge."""
+    return Matcher.from_knowledge(load_knowledge())
 
 
 def first_reply_bundle(matcher: Matcher, text: str) -> str | None:

@@ -16,10 +16,11 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal
 
 from rapidfuzz.distance import Levenshtein
 
+from server.guide.knowledge import Knowledge
 from server.guide.normalize import SEPARATOR, Normalizer
 from server.guide.pinyin import PinyinIndex
 from server.guide.schema import GlobalLexicon, Lexicon
@@ -66,21 +67,6 @@ class MatchResult:
     def slug(self) -> str | None:
         """The committed bundle, else None."""
         return self.candidates[0].slug if self.decision == "commit" else None
-
-
-class _BundleLike(Protocol):
-    name: str
-
-
-class KnowledgeLike(Protocol):
-    """What the matcher needs of `server.guide.knowledge.Knowledge`."""
-
-    @property
-    def lexicons(self) -> Mapping[str, Lexicon]: ...
-    @property
-    def global_lexicon(self) -> GlobalLexicon: ...
-    @property
-    def bundles(self) -> Mapping[str, _BundleLike]: ...
 
 
 @dataclass(frozen=True)
@@ -144,7 +130,7 @@ class Matcher:
         self.match("施工许司证 zhuce 不是护照")  # warm every layer now, not on a citizen's first request
 
     @classmethod
-    def from_knowledge(cls, knowledge: KnowledgeLike) -> Matcher:
+    def from_knowledge(cls, knowledge: Knowledge) -> Matcher:
         """Build from the loaded knowledge: lexicons, the global lexicon and the bundles' official names."""
         names = {slug: bundle.name for slug, bundle in knowledge.bundles.items()}
         return cls(knowledge.lexicons, knowledge.global_lexicon, names)
