@@ -15,6 +15,7 @@ from sanic import HTTPResponse, Request, Sanic
 from server import metrics
 from server.auth.services import install_auth
 from server.config import Settings
+from server.conversations import ConversationStore
 from server.db import close_db, init_db
 from server.errors import install_error_handlers
 from server.guide.knowledge import KnowledgeError
@@ -22,6 +23,7 @@ from server.handlers import BLUEPRINTS
 from server.knowledge_service import KnowledgeService
 from server.kv import create_kv
 from server.logs import request_id_var, setup_logging
+from server.turns import TurnRecorder
 
 log = logging.getLogger("server.app")
 
@@ -60,6 +62,9 @@ async def _open_resources(app: Sanic) -> None:
     app.ctx.kv = create_kv(settings.redis_url)
     await init_db(settings)
     app.ctx.background = set()
+    app.ctx.conversations = ConversationStore(app.ctx.kv, settings.conversation_ttl_seconds)
+    app.ctx.turns = TurnRecorder(settings.turn_flush_seconds)
+    app.ctx.turns.start()
 
 
 def _forward_sighup(app: Sanic) -> None:
@@ -100,6 +105,7 @@ def _reload_knowledge(app: Sanic, trigger: str) -> None:
 async def _close_resources(app: Sanic) -> None:
     for task in app.ctx.background:
         task.cancel()
+    await app.ctx.turns.stop()
     await app.ctx.kv.close()
     await close_db()
 

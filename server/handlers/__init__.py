@@ -3,7 +3,8 @@
 from server.handlers.auth import bp as auth_bp
 from server.handlers.bundles import bp as bundles_bp
 from server.handlers.departments import bp as departments_bp
+from server.handlers.guide import bp as guide_bp
 from server.handlers.health import bp as health_bp
 from server.handlers.operators import bp as operators_bp
 
-BLUEPRINTS = (health_bp, bundles_bp, auth_bp, operators_bp, departments_bp)
+BLUEPRINTS = (health_bp, bundles_bp, auth_bp, operators_bp, departments_bp, guide_bp)

@@ -1,0 +1,125 @@
+"""Every guide turn recorded for operators, off the request's hot path.
+
+Handlers call `TurnRecorder.record` (no I/O); a background task writes the queue in batches every
+`flush_seconds` or as soon as `batch_size` turns wait, upserting each Conversation row. `stop`
+writes what is left, so a clean shutdown loses nothing. A failed write keeps the turns for the next try.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+from server.models import Conversation, Turn
+from server.privacy import mask_text
+
+log = logging.getLogger("server.turns")
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """One exchange as it happened; the text is masked when it is written."""
+
+    conversation_id: str
+    user_id: str | None
+    seq: int
+    text: str
+    bundle: str | None
+    confidence: float | None
+    reply_type: str
+    reply: dict[str, Any]
+    latency_ms: float
+    created_at: dt.datetime
+
+
+class TurnRecorder:
+    """A queue of turns and the task that writes it to the database in batches."""
+
+    def __init__(self, flush_seconds: float, batch_size: int = 200) -> None:
+        self.flush_seconds = flush_seconds
+        self.batch_size = batch_size
+        self._pending: list[TurnRecord] = []
+        self._full = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    def record(self, turn: TurnRecord) -> None:
+        """Queue one turn; never waits on the database."""
+        self._pending.append(turn)
+        if len(self._pending) >= self.batch_size:
+            self._full.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), self.flush_seconds)
+            self._full.clear()
+            try:
+                await self.flush()
+            except Exception:  # the turns stay queued; the next round tries again
+                log.exception("writing guide turns failed; will retry")
+
+    async def flush(self) -> int:
+        """Write every queued turn now; returns how many were written."""
+        async with self._lock:
+            batch, self._pending = self._pending, []
+            if not batch:
+                return 0
+            try:
+                await _write(batch)
+            except BaseException:
+                self._pending = batch + self._pending
+                raise
+            return len(batch)
+
+    async def stop(self) -> None:
+        """Stop the background task and write what is left."""
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.flush()
+
+
+async def _write(batch: list[TurnRecord]) -> None:
+    """Upsert the conversations of the batch, then insert its turns (a turn written twice is ignored)."""
+    latest: dict[str, TurnRecord] = {}
+    for turn in batch:
+        if turn.conversation_id not in latest or turn.seq > latest[turn.conversation_id].seq:
+            latest[turn.conversation_id] = turn
+    now = dt.datetime.now(dt.UTC)
+    await Conversation.bulk_create(
+        [
+            Conversation(
+                id=t.conversation_id, user_id=t.user_id, bundle=t.bundle, turn_count=t.seq, updated_at=now
+            )
+            for t in latest.values()
+        ],
+        on_conflict=["id"],
+        update_fields=["user_id", "bundle", "turn_count", "updated_at"],
+    )
+    await Turn.bulk_create(
+        [
+            Turn(
+                conversation_id=t.conversation_id,
+                seq=t.seq,
+                text=mask_text(t.text),
+                bundle=t.bundle,
+                confidence=t.confidence,
+                reply_type=t.reply_type,
+                reply=t.reply,
+                latency_ms=t.latency_ms,
+                created_at=t.created_at,
+            )
+            for t in batch
+        ],
+        ignore_conflicts=True,
+    )
