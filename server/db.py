@@ -51,8 +51,9 @@ def apply_migrations_sync(settings: Settings) -> None:
 
 
 async def init_db(settings: Settings) -> None:
+    """Connect for this worker; the global fallback lets request tasks see what a listener set up."""
     _ensure_sqlite_dir(settings)
-    await Tortoise.init(config=tortoise_config(settings))
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
 
 
 async def close_db() -> None:
