@@ -64,7 +64,6 @@ async def _open_resources(app: Sanic) -> None:
     app.ctx.background = set()
     app.ctx.conversations = ConversationStore(app.ctx.kv, settings.conversation_ttl_seconds)
     app.ctx.turns = TurnRecorder(settings.turn_flush_seconds)
-    app.ctx.turns.start()
 
 
 def _forward_sighup(app: Sanic) -> None:

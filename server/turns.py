@@ -1,8 +1,10 @@
 """Every guide turn recorded for operators, off the request's hot path.
 
 Handlers call `TurnRecorder.record` (no I/O); a background task writes the queue in batches every
-`flush_seconds` or as soon as `batch_size` turns wait, upserting each Conversation row. `stop`
-writes what is left, so a clean shutdown loses nothing. A failed write keeps the turns for the next try.
+`flush_seconds` or as soon as `batch_size` turns wait, upserting each Conversation row. The task starts
+with the first turn, inside a request, because tortoise keeps its connections in a contextvar and a
+task started in a start-up listener broke the database for requests. `stop` writes what is left,
+so a clean shutdown loses nothing. A failed write keeps the turns for the next try.
 """
 
 from __future__ import annotations
@@ -48,13 +50,12 @@ class TurnRecorder:
         self._task: asyncio.Task[None] | None = None
 
     def record(self, turn: TurnRecord) -> None:
-        """Queue one turn; never waits on the database."""
+        """Queue one turn; never waits on the database. The writer starts with the first turn."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
         self._pending.append(turn)
         if len(self._pending) >= self.batch_size:
             self._full.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
         while True:

@@ -190,7 +190,6 @@ async def test_recorder_writes_in_batches_and_everything_on_stop(migrated: Setti
     await init_db(migrated)
     try:
         recorder = TurnRecorder(flush_seconds=3600, batch_size=1000)
-        recorder.start()
         now = dt.datetime.now(dt.UTC)
         for seq in (1, 2, 3):
             recorder.record(
