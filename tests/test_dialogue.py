@@ -1,0 +1,106 @@
+"""The dialogue state machine on the real knowledge and matcher, without HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from server.guide.dialogue import DialogueError, Message, step
+from server.guide.knowledge import Knowledge, load_knowledge
+from server.guide.matcher import Matcher
+
+DAY = dt.date(2026, 1, 15)
+
+
+@pytest.fixture(scope="module")
+def guide() -> tuple[Knowledge, Matcher]:
+    knowledge = load_knowledge()
+    return knowledge, Matcher.from_knowledge(knowledge)
+
+
+def talk(guide, state: dict, text: str | None = None, **structured) -> tuple[dict, dict]:
+    """One turn; the state must survive a JSON round trip, as it does in the kv role."""
+    message = Message(text=text, **structured)
+    state, reply = step(state, message, *guide, DAY)
+    return json.loads(json.dumps(state)), reply
+
+
+def test_words_already_said_skip_their_questions(guide) -> None:
+    state, reply = talk(guide, {}, "我们都是大陆的,准备领证,不做婚检")
+    assert state["bundle"] == "marriage" and reply["type"] == "question"
+    understood = {u["question_id"]: u["option_id"] for u in reply["understood"]}
+    assert understood == {"party_identity": "both_mainland", "want_premarital_exam": "exam_no"}
+    assert reply["question_id"] not in understood
+
+
+def test_free_text_answers_yes_no_and_synonyms(guide) -> None:
+    state, reply = talk(guide, {}, "我们想领证")
+    assert reply["question_id"] == "party_identity"
+    state, reply = talk(guide, state, "对,我们都是大陆的")
+    assert state["answers"]["party_identity"] == "both_mainland"
+    state, reply = talk(guide, state, "在有效期内")
+    state, reply = talk(guide, state, "二婚")
+    assert state["answers"]["marital_history"] == "remarriage"
+    state, reply = talk(guide, state, "没有")
+    assert state["answers"]["military"] == "no_military"
+
+
+def test_whole_conversation_ends_with_the_checklist_and_answers_follow_ups(guide) -> None:
+    state, reply = talk(guide, {}, "我们都是大陆的,准备领证,不做婚检")
+    for text in ["对", "初婚", "没有", "不用", "不需要", "不迁"]:
+        state, reply = talk(guide, state, text)
+    assert reply["type"] == "checklist"
+    ids = [m["id"] for m in reply["checklist"]["materials"]]
+    assert "id_card" in ids and "marriage_declaration" in ids and "household_register" not in ids
+    for text, topic in [
+        ("要钱吗", "fee"),
+        ("在哪办", "place"),
+        ("能网上办吗", "online"),
+        ("需要本人去吗", "in_person"),
+    ]:
+        state, reply = talk(guide, state, text)
+        assert reply["type"] == "answer" and reply["topic"] in (topic, "faq"), text
+    state, reply = talk(guide, state, "那户口呢")
+    assert reply["type"] == "answer" and "户口" in reply["text"]
+
+
+def test_changing_the_subject_starts_a_new_topic_and_reset_forgets(guide) -> None:
+    state, _ = talk(guide, {}, "我们想领证")
+    state, reply = talk(guide, state, "老人走了要办什么")
+    assert state["bundle"] == "after_death" and "party_identity" not in state["answers"]
+    state, reply = talk(guide, state, "重新开始")
+    assert reply["type"] == "reset" and state["bundle"] is None
+
+
+@pytest.mark.parametrize("text", ["😀", "???", "asdfgh"])
+def test_nonsense_is_a_fallback_that_commits_to_nothing(guide, text: str) -> None:
+    state, reply = talk(guide, {}, text)
+    assert reply["type"] == "fallback" and state["bundle"] is None
+    assert reply["operator"]["available"] is True
+
+
+def test_structured_answers_must_fit_the_pending_question(guide) -> None:
+    state, reply = talk(guide, {}, "我们想领证")
+    with pytest.raises(DialogueError) as caught:
+        talk(guide, state, answer=("military", "no_military"))
+    assert caught.value.code == "question_not_asked"
+    with pytest.raises(DialogueError) as caught:
+        talk(guide, state, answer=(reply["question_id"], "nope"))
+    assert caught.value.code == "unknown_option"
+    state, reply = talk(guide, state, answer=("party_identity", "foreigner"))
+    assert state["answers"]["party_identity"] == "foreigner"
+
+
+def test_optional_items_are_offered_and_chosen(guide) -> None:
+    state, reply = talk(guide, {}, "孩子刚出生要办什么")
+    for _ in range(10):
+        if reply["type"] != "question":
+            break
+        state, reply = talk(guide, state, answer=(reply["question_id"], reply["options"][0]["id"]))
+    assert reply["type"] == "items"
+    offered = [i["id"] for i in reply["items"]]
+    state, reply = talk(guide, state, "都不要")
+    assert reply["type"] == "checklist"
+    assert not set(offered) & {i["id"] for i in reply["checklist"]["items"]}
