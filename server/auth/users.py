@@ -8,6 +8,7 @@ from tortoise.exceptions import IntegrityError
 
 from server.auth.crypto import DataProtector
 from server.auth.identity import normalize_id_number, normalize_phone
+from server.conversations import ConversationStore
 from server.errors import ApiError
 from server.models import Conversation, User
 from server.privacy import mask_id_number, mask_phone
@@ -107,8 +108,25 @@ def parse_phone(value: str) -> str:
     return phone
 
 
-async def claim_conversations(user_id: str, conversation_ids: list[str]) -> list[str]:
-    """Attach guest conversations to `user_id`; others' conversations are silently left alone."""
-    ids = list(dict.fromkeys(conversation_ids))[:MAX_CLAIM]
-    await Conversation.filter(id__in=ids, user_id__isnull=True).update(user_id=user_id)
-    return await Conversation.filter(id__in=ids, user_id=user_id).values_list("id", flat=True)
+async def claim_conversations(
+    store: ConversationStore, user_id: str, conversation_ids: list[str]
+) -> list[str]:
+    """Attach guest conversations (live state and stored rows) to `user_id`; others' are left alone.
+
+    Returns the ids the user now owns; a conversation owned by someone else is indistinguishable
+    from one that does not exist.
+    """
+    claimed = []
+    for conversation_id in list(dict.fromkeys(conversation_ids))[:MAX_CLAIM]:
+        record = await store.load(conversation_id)
+        row = await Conversation.get_or_none(id=conversation_id)
+        owners = {record.owner if record else None, row.user_id if row else None} - {None}
+        if (record is None and row is None) or owners - {user_id}:
+            continue
+        if record is not None and record.owner is None:
+            record.owner = user_id
+            await store.save(record)
+        if row is not None and row.user_id is None:
+            await Conversation.filter(id=conversation_id, user_id__isnull=True).update(user_id=user_id)
+        claimed.append(conversation_id)
+    return claimed

@@ -135,4 +135,8 @@ async def update_profile(request: Request) -> HTTPResponse:
 async def claim(request: Request) -> HTTPResponse:
     """Attach conversations started as a guest; lists those now owned (others' are not revealed)."""
     body = parse_body(request, ClaimBody)
-    return json({"claimed": await claim_conversations(request.ctx.principal.id, body.conversation_ids)})
+    await request.app.ctx.turns.flush()  # queued guest turns first, so their rows exist to be claimed
+    store = request.app.ctx.conversations
+    return json(
+        {"claimed": await claim_conversations(store, request.ctx.principal.id, body.conversation_ids)}
+    )
