@@ -51,9 +51,14 @@ def apply_migrations_sync(settings: Settings) -> None:
 
 
 async def init_db(settings: Settings) -> None:
-    """Connect for this worker; the global fallback lets request tasks see what a listener set up."""
+    """Connect for this worker; the global fallback lets request tasks see what a listener set up.
+
+    The connection is opened here, not lazily by the first request: a request cancelled while
+    tortoise was still opening it (a client giving up during start-up) left it unusable.
+    """
     _ensure_sqlite_dir(settings)
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    await connections.get("default").execute_query("SELECT 1")
 
 
 async def close_db() -> None:
@@ -62,10 +67,10 @@ async def close_db() -> None:
     await Tortoise._reset_apps()
 
 
-async def db_ping() -> bool:
-    """True when the database answers a trivial query."""
+async def db_ping(timeout: float = 2.0) -> bool:
+    """True when the database answers a trivial query within `timeout` seconds."""
     try:
-        await connections.get("default").execute_query("SELECT 1")
+        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), timeout)
     except Exception:
         return False
     return True

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from server.config import Settings
 from server.db import apply_migrations, close_db, db_ping, init_db
 from server.models import Conversation, Turn
@@ -46,10 +48,9 @@ async def test_shanghai_datetime_round_trip(migrated: Settings) -> None:
         await close_db()
 
 
-async def test_ping_fails_when_database_is_gone(make_settings) -> None:
+async def test_unreachable_database_fails_at_start_and_ping(make_settings) -> None:
     settings = make_settings(database_url="postgres://nobody@127.0.0.1:1/none")
-    await init_db(settings)
-    try:
-        assert not await db_ping()
-    finally:
-        await close_db()
+    with pytest.raises(OSError):
+        await init_db(settings)
+    await close_db()
+    assert not await db_ping()
