@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.fakes.auth import sms, vendor_settings, wechat
-from tests.fakes.vendors import SESSION_KEY
+from tests.fakes.vendors import APPSECRET, SESSION_KEY, SMS_SECRET_KEY
 
 USES_FIXTURES = (sms, wechat)
 ID_NUMBER = "11010519491231002X"
@@ -39,6 +39,9 @@ def test_login_token_profile_over_sockets_without_leaking(live_server, wechat, s
         ID_NUMBER,
         code,
         SESSION_KEY,
+        APPSECRET,
+        SMS_SECRET_KEY,
+        "o-live",  # the openid
         pair["access_token"],
         pair["refresh_token"],
         rotated["access_token"],

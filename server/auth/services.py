@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import httpx
@@ -35,6 +36,8 @@ class AuthServices:
 
     @classmethod
     def build(cls, settings: Settings, kv: KV) -> AuthServices:
+        # httpx logs every request URL at INFO, and WeChat's carries the app secret and the login code.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         http = httpx.AsyncClient(timeout=settings.vendor_timeout_seconds, follow_redirects=False)
         protector = DataProtector(settings.data_encryption_key)
         tokens = TokenService(settings)
