@@ -3,6 +3,7 @@ brute-force limits, supervisors' management and audit log, roles, and HMAC-signe
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import time
@@ -93,6 +94,10 @@ async def test_guessing_a_password_is_stopped(client, settings) -> None:
     ip = f"10.77.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
     assert [await attempt(username, f"guess-{n}", ip) for n in range(6)] == [401] * 5 + [429]
     assert await attempt(username, PASSWORD, "10.1.1.1") == 429  # the account waits, from anywhere
+    # Parallel guesses are counted atomically: exactly the allowed number get a verdict.
+    target, _ = await supervisor_token(client, settings)
+    parallel = await asyncio.gather(*(attempt(target, f"p-{n}", f"10.66.0.{n}") for n in range(20)))
+    assert sorted(parallel) == [401] * 5 + [429] * 15
     # One address trying many accounts is stopped too; an unknown name answers like a wrong password.
     names = [f"nobody-{uuid.uuid4().hex[:6]}" for _ in range(16)]
     assert [await attempt(name, PASSWORD, ip) for name in names] == [401] * 15 + [429]

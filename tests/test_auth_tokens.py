@@ -101,7 +101,7 @@ async def test_bad_tokens_are_401(client, sms, case: str) -> None:
         "wrong_audience": lambda: forge(claims(aud="some-other-app")),
         "wrong_issuer": lambda: forge(claims(iss="https://evil.example")),
         "alg_none": lambda: unsigned(claims()),
-        "wrong_algorithm": lambda: forge(claims(), key=DEV_SECRET, algorithm="HS512"),
+        "wrong_algorithm": lambda: forge(claims(), key=DEV_SECRET * 2, algorithm="HS512"),
         "wrong_key": lambda: forge(claims(), key="another-secret-that-is-long-enough-0123456789"),
         "unknown_kid": lambda: forge(claims(), kid="k9"),
         "no_kid": lambda: forge(claims(), kid=None),
