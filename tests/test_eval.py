@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server.guide.eval import Outcome, build_matcher, first_reply_bundle, read_cases, run, summarise
+from server.guide.eval import Outcome, build_guide, first_reply_bundle, read_cases, run, summarise
 
 UNSEEN = Path(__file__).parent / "data" / "guide_unseen.jsonl"
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,8 +32,8 @@ def test_summary_counts_null_as_a_label() -> None:
 
 
 def test_accuracy_floor_on_unseen_set() -> None:
-    matcher = build_matcher()
-    summary = summarise(run(read_cases(UNSEEN), lambda text: first_reply_bundle(matcher, text)))
+    knowledge, matcher = build_guide()
+    summary = summarise(run(read_cases(UNSEEN), lambda text: first_reply_bundle(knowledge, matcher, text)))
     assert summary["n"] >= 250
     assert summary["accuracy"] >= 0.93
     assert summary["none_precision"] >= 0.9

@@ -6,6 +6,7 @@ Each line is `{"text": ..., "bundle": slug | null}`; every text is judged alone,
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gc
 import json
 import sys
@@ -16,20 +17,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.guide.knowledge import load_knowledge
+from server.guide.dialogue import Message, new_state, step
+from server.guide.knowledge import Knowledge, load_knowledge
 from server.guide.matcher import Matcher
 
 NONE = "null"
 
 
+def build_guide() -> tuple[Knowledge, Matcher]:
+    """The validated knowledge and the matcher the server builds from it."""
+    knowledge = load_knowledge()
+    return knowledge, Matcher.from_knowledge(knowledge)
+
+
 def build_matcher() -> Matcher:
     """The matcher the server uses, built from the validated knowledge."""
-    return Matcher.from_knowledge(load_knowledge())
+    return build_guide()[1]
 
 
-def first_reply_bundle(matcher: Matcher, text: str) -> str | None:
-    """The bundle the first reply commits to for `text`; None for a clarifying question or a fallback."""
-    return matcher.match(text).slug
+def first_reply_bundle(knowledge: Knowledge, matcher: Matcher, text: str) -> str | None:
+    """The bundle the dialogue's first reply to `text` commits to; None for a clarify or a fallback."""
+    state, _ = step(new_state(), Message(text=text), knowledge, matcher, dt.date.today())
+    return state["bundle"]
 
 
 @dataclass(frozen=True)
@@ -124,9 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", type=Path, help="jsonl with text and bundle (slug or null) per line")
     parser.add_argument("--json", action="store_true", help="end with one JSON object on the last line")
     args = parser.parse_args(argv)
-    matcher = build_matcher()
+    knowledge, matcher = build_guide()
     gc.freeze()  # as a worker does after start-up: jieba's large dictionary would slow every full collection
-    outcomes = run(read_cases(args.file), lambda text: first_reply_bundle(matcher, text))
+    outcomes = run(read_cases(args.file), lambda text: first_reply_bundle(knowledge, matcher, text))
     summary = summarise(outcomes)
     print(report(summary, outcomes))
     if args.json:
