@@ -30,8 +30,13 @@ log = logging.getLogger("server.app")
 RELOAD_CHANNEL = "knowledge:reload"
 
 
-def create_app(settings: Settings, name: str = "yijianshi") -> Sanic:
-    """Build the Sanic app for `settings`; per-worker resources load in start-up listeners."""
+def create_app(
+    settings: Settings, name: str = "yijianshi", knowledge: KnowledgeService | None = None
+) -> Sanic:
+    """Build the Sanic app for `settings`; per-worker resources load in start-up listeners.
+
+    `knowledge` lets one process serve several apps from one loaded knowledge base (tests do).
+    """
     setup_logging(settings.log_level)
     app = Sanic(name, configure_logging=False)
     app.config.update(
@@ -43,6 +48,7 @@ def create_app(settings: Settings, name: str = "yijianshi") -> Sanic:
         }
     )
     app.ctx.settings = settings
+    app.ctx.preloaded_knowledge = knowledge
     install_error_handlers(app)
     for blueprint in BLUEPRINTS:
         app.blueprint(blueprint)
@@ -58,7 +64,7 @@ def create_app(settings: Settings, name: str = "yijianshi") -> Sanic:
 
 async def _open_resources(app: Sanic) -> None:
     settings: Settings = app.ctx.settings
-    app.ctx.knowledge = KnowledgeService(settings.knowledge_dir)
+    app.ctx.knowledge = app.ctx.preloaded_knowledge or KnowledgeService(settings.knowledge_dir)
     app.ctx.kv = create_kv(settings.redis_url)
     await init_db(settings)
     app.ctx.background = set()

@@ -4,12 +4,14 @@ the app in-process (ASGI) and as a real server over sockets."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import asyncpg
@@ -20,6 +22,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from server.config import REPO_ROOT, Settings
 from server.db import apply_migrations, close_db
+from server.knowledge_service import KnowledgeService
 from server.kv import KV, create_kv
 
 BACKENDS = ["embedded", "real"]
@@ -89,15 +92,49 @@ async def kv(request) -> AsyncIterator[KV]:
     await store.close()
 
 
+@pytest.fixture(scope="session")
+def served_knowledge() -> KnowledgeService:
+    """The knowledge and matcher, built once: every app of the session serves them."""
+    return KnowledgeService(REPO_ROOT / "knowledge")
+
+
 @pytest.fixture
-async def app(migrated: Settings) -> AsyncIterator[Sanic]:
-    """The app on both backends, served in-process through ASGI (`app.asgi_client`)."""
+async def app(migrated: Settings, served_knowledge: KnowledgeService) -> AsyncIterator[Sanic]:
+    """The app on both backends (not started; `api` serves it)."""
     from server.app import create_app  # imported late: it loads the guide
 
-    application = create_app(migrated, name="t" + uuid.uuid4().hex[:12])
+    application = create_app(migrated, name="t" + uuid.uuid4().hex[:12], knowledge=served_knowledge)
     yield application
     Sanic._app_registry.pop(application.name, None)
     await close_db()
+
+
+@asynccontextmanager
+async def serving(app: Sanic) -> AsyncIterator[httpx.AsyncClient]:
+    """Start `app` once (its listeners, hence one kv store) and talk to it in-process through ASGI.
+
+    (`app.asgi_client` runs the start-up and shut-down listeners around every request, which would
+    give the in-process kv a fresh, empty store and reload the knowledge each time.)
+    """
+    app.asgi = True
+    app.config.TOUCHUP = False  # the code rewrite runs once per process, not once per app
+    await app._startup()
+    await app._server_event("init", "before")
+    await app._server_event("init", "after")
+    try:
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+    finally:
+        await app._server_event("shutdown", "before")
+        await app._server_event("shutdown", "after")
+
+
+@pytest.fixture
+async def api(app: Sanic) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on both backends, started once for the test, over ASGI."""
+    async with serving(app) as client:
+        yield client
 
 
 def free_port() -> int:
@@ -107,19 +144,26 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """`python -m server` in a subprocess on a free loopback port, talked to over real sockets."""
+    """`python -m server` in a subprocess on a free loopback port, talked to over real sockets.
 
-    def __init__(self, env: dict[str, str]) -> None:
+    It runs in its own process group, so stopping it also stops its spawned workers, and it logs
+    to a file, so a chatty server never blocks on a full pipe.
+    """
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
         full_env = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(self.port)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "server"],
-            cwd=REPO_ROOT,
-            env=full_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        with log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "server"],
+                cwd=REPO_ROOT,
+                env=full_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def wait_ready(self, timeout: float = 60) -> float:
         """Seconds until /healthz answers 200."""
@@ -135,17 +179,19 @@ class LiveServer:
         raise TimeoutError("server did not become healthy:\n" + self.output())
 
     def output(self) -> str:
-        if self.process.poll() is None:
-            return ""
-        return self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> str:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        """SIGTERM the whole group (a clean shutdown), SIGKILL what is left after 20 s."""
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=5)
         return self.output()
 
 
@@ -156,7 +202,7 @@ def live_server(tmp_path: Path) -> Iterator[callable]:
 
     def start(**env: str) -> LiveServer:
         env.setdefault("DATABASE_URL", f"sqlite://{tmp_path / 'live.sqlite3'}")
-        server = LiveServer(env)
+        server = LiveServer(env, tmp_path / f"server{len(servers)}.log")
         servers.append(server)
         server.wait_ready()
         return server

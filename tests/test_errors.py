@@ -2,42 +2,43 @@
 
 from __future__ import annotations
 
+import httpx
 from sanic import Sanic
 
 
 def assert_error(response, status: int, code: str) -> None:
-    assert response.status == status
-    assert response.content_type.startswith("application/json")
-    assert response.json["error"]["code"] == code
-    assert response.json["error"]["message"]
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["error"]["code"] == code
+    assert response.json()["error"]["message"]
 
 
-async def test_unknown_route_is_json_404(app: Sanic) -> None:
-    _, response = await app.asgi_client.get("/nope")
+async def test_unknown_route_is_json_404(api: httpx.AsyncClient) -> None:
+    response = await api.get("/nope")
     assert_error(response, 404, "not_found")
 
 
-async def test_wrong_method_is_json_405(app: Sanic) -> None:
-    _, response = await app.asgi_client.delete("/api/v1/bundles")
+async def test_wrong_method_is_json_405(api: httpx.AsyncClient) -> None:
+    response = await api.delete("/api/v1/bundles")
     assert_error(response, 405, "method_not_allowed")
 
 
-async def test_request_id_is_echoed_or_made(app: Sanic) -> None:
-    _, given = await app.asgi_client.get("/livez", headers={"X-Request-ID": "abc-123"})
+async def test_request_id_is_echoed_or_made(api: httpx.AsyncClient) -> None:
+    given = await api.get("/livez", headers={"X-Request-ID": "abc-123"})
     assert given.headers["x-request-id"] == "abc-123"
-    _, made = await app.asgi_client.get("/livez")
+    made = await api.get("/livez")
     assert len(made.headers["x-request-id"]) == 32
 
 
-async def test_metrics_count_requests(app: Sanic) -> None:
-    await app.asgi_client.get("/livez")
-    _, response = await app.asgi_client.get("/metrics")
-    assert response.status == 200
+async def test_metrics_count_requests(api: httpx.AsyncClient) -> None:
+    await api.get("/livez")
+    response = await api.get("/metrics")
+    assert response.status_code == 200
     assert 'http_requests_total{method="GET",route="livez"' in response.text
 
 
-async def test_healthz_reports_checks(app: Sanic) -> None:
-    _, response = await app.asgi_client.get("/healthz")
-    assert response.status == 200
-    assert response.json["checks"]["database"] is True
-    assert ("redis" in response.json["checks"]) == bool(app.ctx.settings.redis_url)
+async def test_healthz_reports_checks(api: httpx.AsyncClient, app: Sanic) -> None:
+    response = await api.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["database"] is True
+    assert ("redis" in response.json()["checks"]) == bool(app.ctx.settings.redis_url)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from sanic import Sanic
 
 from server.config import Settings
 from server.db import close_db, init_db
@@ -23,34 +21,16 @@ CONVERSATION = "/api/v1/guide/conversations/{conversation_id}"
 CHECKLIST = "/api/v1/bundles/{slug}/checklist"
 
 
-@pytest.fixture
-async def client(app: Sanic) -> AsyncIterator[httpx.AsyncClient]:
-    """The app over ASGI, started once for the whole test so the in-process kv keeps conversations.
-
-    (`app.asgi_client` runs start-up and shut-down around every request, which would forget them.)
-    """
-    assert app.asgi_client  # puts the app in ASGI test mode
-    app.router.reset()
-    app.signal_router.reset()
-    await app._startup()
-    await app._server_event("init", "before")
-    await app._server_event("init", "after")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://guide.test") as c:
-        yield c
-    await app._server_event("shutdown", "before")
-    await app._server_event("shutdown", "after")
-
-
-async def say(client: httpx.AsyncClient, status: int = 200, **body) -> dict:
+async def say(api: httpx.AsyncClient, status: int = 200, **body) -> dict:
     """POST one message, check the status and the body against the spec, return the body."""
-    response = await client.post(MESSAGES, json=body)
+    response = await api.post(MESSAGES, json=body)
     assert response.status_code == status, response.text
     assert_matches_spec(status, response.json(), "POST", MESSAGES)
     return response.json()
 
 
-async def test_a_conversation_goes_from_words_to_checklist(client: httpx.AsyncClient) -> None:
-    first = await say(client, text="我们都是大陆的,准备领证,不做婚检")
+async def test_a_conversation_goes_from_words_to_checklist(api: httpx.AsyncClient) -> None:
+    first = await say(api, text="我们都是大陆的,准备领证,不做婚检")
     assert first["bundle"] == "marriage" and first["reply"]["type"] == "question"
     understood = {u["question_id"] for u in first["reply"]["understood"]}
     assert {"party_identity", "want_premarital_exam"} <= understood
@@ -62,10 +42,10 @@ async def test_a_conversation_goes_from_words_to_checklist(client: httpx.AsyncCl
             break
         option = answers.get(reply["question_id"], reply["options"][0]["id"])
         if reply["question_id"] == "want_hukou_update":
-            body = await say(client, conversation_id=conversation_id, text="不用改")
+            body = await say(api, conversation_id=conversation_id, text="不用改")
         else:
             body = await say(
-                client,
+                api,
                 conversation_id=conversation_id,
                 answer={"question_id": reply["question_id"], "option_id": option},
             )
@@ -74,18 +54,18 @@ async def test_a_conversation_goes_from_words_to_checklist(client: httpx.AsyncCl
     names = [m["name"] for m in reply["checklist"]["materials"]]
     assert any("居民身份证" in n for n in names) and any("声明" in n for n in names)
     assert not any("户口簿" in n for n in names)
-    follow_up = await say(client, conversation_id=conversation_id, text="要钱吗")
+    follow_up = await say(api, conversation_id=conversation_id, text="要钱吗")
     assert follow_up["reply"]["type"] == "answer" and follow_up["bundle"] == "marriage"
 
 
-async def test_the_stateless_checklist_matches_the_conversation_rules(client: httpx.AsyncClient) -> None:
+async def test_the_stateless_checklist_matches_the_conversation_rules(api: httpx.AsyncClient) -> None:
     body = {"answers": {"party_identity": "both_mainland", "want_hukou_update": "update_no"}}
-    response = await client.post(CHECKLIST.format(slug="marriage"), json=body)
+    response = await api.post(CHECKLIST.format(slug="marriage"), json=body)
     assert response.status_code == 200
     assert_matches_spec(200, response.json(), "POST", CHECKLIST)
     ids = [m["id"] for m in response.json()["checklist"]["materials"]]
     assert "id_card" in ids and "household_register" not in ids
-    old = await client.post(CHECKLIST.format(slug="marriage"), json={**body, "date": "2025-01-02"})
+    old = await api.post(CHECKLIST.format(slug="marriage"), json={**body, "date": "2025-01-02"})
     assert "household_register" in [m["id"] for m in old.json()["checklist"]["materials"]]
 
 
@@ -99,15 +79,15 @@ async def test_the_stateless_checklist_matches_the_conversation_rules(client: ht
         ("marriage", {"answers": "nope"}, 422, "validation_error"),
     ],
 )
-async def test_stateless_checklist_bad_input(client: httpx.AsyncClient, slug, body, status, code) -> None:
-    response = await client.post(CHECKLIST.format(slug=slug), json=body)
+async def test_stateless_checklist_bad_input(api: httpx.AsyncClient, slug, body, status, code) -> None:
+    response = await api.post(CHECKLIST.format(slug=slug), json=body)
     assert response.status_code == status
     assert_matches_spec(status, response.json(), "POST", CHECKLIST)
     assert response.json()["error"]["code"] == code
 
 
-async def test_stateless_checklist_refuses_non_json(client: httpx.AsyncClient) -> None:
-    response = await client.post(CHECKLIST.format(slug="marriage"), content=b"{nope")
+async def test_stateless_checklist_refuses_non_json(api: httpx.AsyncClient) -> None:
+    response = await api.post(CHECKLIST.format(slug="marriage"), content=b"{nope")
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_json"
 
 
@@ -128,33 +108,33 @@ async def test_stateless_checklist_refuses_non_json(client: httpx.AsyncClient) -
         ({"text": "hi", "surprise": 1}, 422, "validation_error"),
     ],
 )
-async def test_bad_messages_get_a_clear_4xx(client: httpx.AsyncClient, body, status, code) -> None:
-    error = await say(client, status, **body)
+async def test_bad_messages_get_a_clear_4xx(api: httpx.AsyncClient, body, status, code) -> None:
+    error = await say(api, status, **body)
     assert error["error"]["code"] == code and error["error"]["message"]
 
 
-async def test_non_json_is_a_400(client: httpx.AsyncClient) -> None:
+async def test_non_json_is_a_400(api: httpx.AsyncClient) -> None:
     for raw in (b"{not json", b"[1, 2]", b""):
-        response = await client.post(MESSAGES, content=raw)
+        response = await api.post(MESSAGES, content=raw)
         assert response.status_code == 400, raw
         assert_matches_spec(400, response.json(), "POST", MESSAGES)
 
 
-async def test_answers_must_fit_the_question_asked(client: httpx.AsyncClient) -> None:
-    first = await say(client, text="我们想领结婚证")
+async def test_answers_must_fit_the_question_asked(api: httpx.AsyncClient) -> None:
+    first = await say(api, text="我们想领结婚证")
     question = first["reply"]
     assert question["type"] == "question"
     conversation_id = first["conversation_id"]
     other = "military" if question["question_id"] != "military" else "marital_history"
     wrong_question = await say(
-        client,
+        api,
         422,
         conversation_id=conversation_id,
         answer={"question_id": other, "option_id": "no_military"},
     )
     assert wrong_question["error"]["code"] == "question_not_asked"
     wrong_option = await say(
-        client,
+        api,
         422,
         conversation_id=conversation_id,
         answer={"question_id": question["question_id"], "option_id": "no_such_option"},
@@ -163,18 +143,18 @@ async def test_answers_must_fit_the_question_asked(client: httpx.AsyncClient) ->
 
 
 @pytest.mark.parametrize("text", ["😀😀😀", "???!!!", "。。。", "asdfghjkl qwerty"])
-async def test_emoji_punctuation_and_nonsense_get_a_fallback(client: httpx.AsyncClient, text: str) -> None:
-    body = await say(client, text=text)
+async def test_emoji_punctuation_and_nonsense_get_a_fallback(api: httpx.AsyncClient, text: str) -> None:
+    body = await say(api, text=text)
     assert body["bundle"] is None
     assert body["reply"]["type"] == "fallback" and body["reply"]["operator"]["available"] is True
 
 
-async def test_turns_are_recorded_masked_and_readable_by_the_guest(client: httpx.AsyncClient) -> None:
-    first = await say(client, text="我们想领证,我电话13812345678")
+async def test_turns_are_recorded_masked_and_readable_by_the_guest(api: httpx.AsyncClient) -> None:
+    first = await say(api, text="我们想领证,我电话13812345678")
     conversation_id = first["conversation_id"]
-    await say(client, conversation_id=conversation_id, text="要钱吗")
+    await say(api, conversation_id=conversation_id, text="要钱吗")
     path = CONVERSATION.format(conversation_id=conversation_id)
-    response = await client.get(path)
+    response = await api.get(path)
     assert response.status_code == 200
     assert_matches_spec(200, response.json(), "GET", "/api/v1/guide/conversations/{conversation_id}")
     turns = response.json()["turns"]
@@ -182,7 +162,7 @@ async def test_turns_are_recorded_masked_and_readable_by_the_guest(client: httpx
     assert "13812345678" not in turns[0]["text"] and "138****5678" in turns[0]["text"]
     assert turns[0]["bundle"] == "marriage" and turns[0]["confidence"] > 0
     assert turns[1]["reply_type"] == "answer"
-    missing = await client.get(CONVERSATION.format(conversation_id="f" * 32))
+    missing = await api.get(CONVERSATION.format(conversation_id="f" * 32))
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "conversation_not_found"
 
 
@@ -217,8 +197,8 @@ async def test_recorder_writes_in_batches_and_everything_on_stop(migrated: Setti
         await close_db()
 
 
-def _post(client: httpx.Client, **body) -> dict:
-    response = client.post(MESSAGES, json=body)
+def _post(api: httpx.Client, **body) -> dict:
+    response = api.post(MESSAGES, json=body)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -228,12 +208,12 @@ def test_a_conversation_continues_across_requests_over_sockets_and_turns_survive
 ) -> None:
     database = tmp_path / "live.sqlite3"
     server = live_server(DATABASE_URL=f"sqlite://{database}", TURN_FLUSH_SECONDS="3600")
-    with httpx.Client(base_url=server.base_url, timeout=10) as client:
-        first = _post(client, text="我们想领结婚证")
+    with httpx.Client(base_url=server.base_url, timeout=10) as api:
+        first = _post(api, text="我们想领结婚证")
         conversation_id = first["conversation_id"]
         question = first["reply"]
         second = _post(
-            client,
+            api,
             conversation_id=conversation_id,
             answer={"question_id": question["question_id"], "option_id": question["options"][0]["id"]},
         )
@@ -248,8 +228,8 @@ def test_a_conversation_continues_across_requests_over_sockets_and_turns_survive
 
 def test_any_worker_continues_any_conversation_through_redis(live_server) -> None:
     server = live_server(WORKERS="2", REDIS_URL=real_url("TEST_REDIS_URL"))
-    with httpx.Client(base_url=server.base_url, timeout=10) as client:
-        conversation_id = _post(client, text="我们想领结婚证")["conversation_id"]
+    with httpx.Client(base_url=server.base_url, timeout=10) as api:
+        conversation_id = _post(api, text="我们想领结婚证")["conversation_id"]
         # New connections are spread over the workers; every turn must find the conversation.
         for _ in range(8):
             with httpx.Client(base_url=server.base_url, timeout=10) as fresh:
