@@ -3,7 +3,8 @@
 Evidence per bundle, from strongest to weakest:
 - keywords found literally in the normalised text (a keyword "A+B" needs every part, in any order),
   longest first, so a term inside a longer one ("过户" in "汽车过户") counts once, for the longer;
-- keywords found by sound or pinyin (homophone typos, "tuixiu", initials);
+- compound keywords "A|B+C": one alternative of every part, anywhere in the text;
+- keywords found by sound or pinyin (homophone typos, "tuixiu", initials, "zc公司");
 - words of the bundle's example phrases, weighted by how few bundles share them;
 - as a last resort, a fuzzy (rapidfuzz) match of a long keyword with one wrong character.
 Negated clauses ("不是新房") are masked first; out-of-scope single items (护照, 离婚) mask their span and
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,14 +29,17 @@ from server.guide.schema import GlobalLexicon, Lexicon
 OUT_OF_SCOPE = "_out_of_scope"  # owner of out-of-scope terms among the keywords
 MASK = "□"
 COMPOUND = "+"
+ALTERNATIVE = "|"
 
 # Evidence weights (a literal keyword is 1) and the decision rule on confidences.
 SOUND_WEIGHT = 0.8
 SPELLED_WEIGHT = 0.9
 FUZZY_WEIGHT = 0.8
+FUZZY_MIN_LENGTH = 5  # one wrong character in a shorter term is as often another word (出租登记 vs 出生登记)
 PHRASE_WORD_WEIGHT = 0.25
 PHRASE_WORD_CAP = 0.5  # phrase words alone never outweigh one keyword
-EXCLUDE_PENALTY = 0.8
+EXCLUDE_PENALTY = 0.8  # each term pointing away removes this much evidence …
+EXCLUDE_KEEP = 0.5  # … or half of it, whichever removes more
 HALF_CONFIDENCE = 0.5  # evidence at which confidence is 0.5
 COMMIT_AT = 0.6  # confidence needed to commit …
 COMMIT_BESIDE_OUT_OF_SCOPE_AT = 0.75  # … or this, when the text also names an out-of-scope item
@@ -43,7 +47,9 @@ AMBIGUOUS_AT = 0.6  # … unless the runner-up has this share of the leader's ev
 SUGGEST_AT = 0.4  # below this a bundle is not worth a clarifying question
 
 # A negation masks what follows it up to the end of the clause or the contrast ("不是A,是B" / "不是A而是B").
-_NEGATION = re.compile(r"(?:不是|并不是|并非|而非|而不是|不办|不想办|不用办|除了)([^,是还外]*)")
+_NEGATION = re.compile(
+    r"(?:不是|并不是|并非|而非|而不是|不办|不想办|不用办|除了|还没到|还没轮到|暂不)([^,是还外]*)"
+)
 _LATIN_RUN = re.compile(r"[a-z]+(?:[ ,][a-z]+)*")
 
 
@@ -87,24 +93,28 @@ class Matcher:
     """Text -> ranked bundles; built once per worker process, immutable afterwards, safe to share."""
 
     def __init__(
-        self, lexicons: Mapping[str, Lexicon], global_lexicon: GlobalLexicon, names: Mapping[str, str]
+        self,
+        lexicons: Mapping[str, Lexicon],
+        global_lexicon: GlobalLexicon,
+        names: Mapping[str, str],
+        materials: Mapping[str, Iterable[str]] | None = None,
     ):
         synonyms: dict[str, str] = dict(global_lexicon.synonyms)
         for lexicon in lexicons.values():
             synonyms.update(lexicon.synonyms)
         raw_terms: dict[str, str] = {}  # term -> owner
-        compounds: list[tuple[tuple[str, ...], str]] = []
+        compounds: list[tuple[tuple[tuple[str, ...], ...], str]] = []
         for slug, lexicon in lexicons.items():
             name = names.get(slug, "")
             official = [name, re.split(r"[((]", name)[0]] if name else []
             for keyword in (*official, *lexicon.keywords):
-                if COMPOUND in keyword:
-                    compounds.append((tuple(keyword.split(COMPOUND)), slug))
+                if COMPOUND in keyword or ALTERNATIVE in keyword:
+                    compounds.append((_parts(keyword), slug))
                 else:
                     raw_terms.setdefault(keyword, slug)
         for term in global_lexicon.out_of_scope:
             raw_terms.setdefault(term, OUT_OF_SCOPE)
-        parts = {p for ps, _ in compounds for p in ps}
+        parts = {a for ps, _ in compounds for alts in ps for a in alts}
         self._normalizer = Normalizer([*raw_terms, *parts], synonyms, global_lexicon.fillers)
         norm = self._normalizer.normalize
         self._terms: dict[str, str] = {}
@@ -113,27 +123,37 @@ class Matcher:
         self._by_first: dict[str, list[str]] = defaultdict(list)
         for term in sorted(self._terms, key=len, reverse=True):
             self._by_first[term[0]].append(term)
-        self._compounds: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)  # by first part
-        for ps, slug in compounds:
-            self._compounds[norm(ps[0])].append((tuple(norm(p) for p in ps[1:]), slug))
-        self._excludes = {
-            slug: tuple(tuple(norm(p) for p in term.split(COMPOUND)) for term in lex.exclude)
+        self._compounds = _CompoundIndex(
+            (tuple(tuple(norm(a) for a in alts) for alts in ps), slug) for ps, slug in compounds
+        )
+        self._excludes = _CompoundIndex(
+            (tuple(tuple(norm(a) for a in alts) for alts in _parts(term)), slug)
             for slug, lex in lexicons.items()
-        }
+            for term in lex.exclude
+        )
+        self._materials = {slug: tuple(map(norm, ms)) for slug, ms in (materials or {}).items()}
         self._phrase_words = self._weigh_phrase_words(lexicons)
         self._pinyin = PinyinIndex(self._terms)
         self._fuzzy_by_char: dict[str, list[str]] = defaultdict(list)  # char -> long keywords using it
         for term, owner in self._terms.items():
-            if len(term) >= 4 and owner != OUT_OF_SCOPE:
+            if len(term) >= FUZZY_MIN_LENGTH and owner != OUT_OF_SCOPE:
                 for char in set(term):
                     self._fuzzy_by_char[char].append(term)
         self.match("施工许司证 zhuce 不是护照")  # warm every layer now, not on a citizen's first request
 
     @classmethod
     def from_knowledge(cls, knowledge: Knowledge) -> Matcher:
-        """Build from the loaded knowledge: lexicons, the global lexicon and the bundles' official names."""
+        """Build from the loaded knowledge: lexicons, the global lexicon, the bundles' names and materials."""
         names = {slug: bundle.name for slug, bundle in knowledge.bundles.items()}
-        return cls(knowledge.lexicons, knowledge.global_lexicon, names)
+        materials = {
+            slug: {
+                knowledge.materials[use.material].name
+                for entry in bundle.items
+                for use in knowledge.items[entry.item].materials
+            }
+            for slug, bundle in knowledge.bundles.items()
+        }
+        return cls(knowledge.lexicons, knowledge.global_lexicon, names, materials)
 
     def normalize(self, text: str) -> str:
         """Full/half width, fillers, synonyms and typos resolved: reused by the dialogue for free text."""
@@ -167,6 +187,7 @@ class Matcher:
         spans = self._literal_spans(masked)
         spans += self._sound_spans(masked, spans, _boundaries(tokens))
         out_of_scope = next((s.term for s in spans if s.owner == OUT_OF_SCOPE), None)
+        excluded = self._excludes.found(masked)  # before masking single items: "地址变更" still points away
         for span in spans:
             if span.owner == OUT_OF_SCOPE:
                 masked = masked[: span.start] + MASK * (span.end - span.start) + masked[span.end :]
@@ -174,23 +195,25 @@ class Matcher:
         for span in spans:
             if span.owner != OUT_OF_SCOPE:
                 evidence[span.owner] += span.weight
-        for head, rests in self._compounds.items():
-            if head in masked:
-                for rest, slug in rests:
-                    if all(part in masked for part in rest):
-                        evidence[slug] += 1.0
-        for letters in _LATIN_RUN.findall(masked):
-            for term in self._pinyin.spelled(re.sub("[ ,]", "", letters)):
-                if self._terms[term] != OUT_OF_SCOPE:
+        for slug in self._compounds.found(masked):
+            evidence[slug] += 1.0
+        for run in _LATIN_RUN.finditer(masked):
+            head = self._pinyin.head_initials(run.group(0), masked[run.end() :])
+            for term in [head] if head else self._pinyin.spelled(re.sub("[ ,]", "", run.group(0))):
+                if self._terms.get(term, OUT_OF_SCOPE) != OUT_OF_SCOPE:
                     evidence[self._terms[term]] += SPELLED_WEIGHT
                 elif out_of_scope is None:
                     out_of_scope = term
         self._add_phrase_words(evidence, tokens, masked)
         if max(evidence.values(), default=0.0) < HALF_CONFIDENCE and out_of_scope is None:
             self._add_fuzzy(evidence, masked)
-        for slug in list(evidence):
-            hits = sum(1 for parts in self._excludes.get(slug, ()) if all(p in masked for p in parts))
-            evidence[slug] = max(0.0, evidence[slug] - EXCLUDE_PENALTY * hits)
+        for slug in excluded:
+            if (e := evidence.get(slug)) is not None:
+                evidence[slug] = max(0.0, min(e - EXCLUDE_PENALTY, e * EXCLUDE_KEEP))
+        if out_of_scope and evidence:
+            leader = max(evidence, key=evidence.__getitem__)
+            if any(out_of_scope in name for name in self._materials.get(leader, ())):
+                out_of_scope = None  # a material of the leading bundle ("入学要居住证吗"), not a single item
         return _decide(evidence, out_of_scope)
 
     def _literal_spans(self, text: str) -> list[_Span]:
@@ -252,6 +275,37 @@ class Matcher:
                 if Levenshtein.distance(text[start : start + width], term, score_cutoff=1) == 1:
                     evidence[self._terms[term]] += FUZZY_WEIGHT
                     return
+
+
+def _parts(term: str) -> tuple[tuple[str, ...], ...]:
+    """"A|B+C" -> (("A", "B"), ("C",)): every part must be present, by any of its alternatives."""
+    return tuple(tuple(part.split(ALTERNATIVE)) for part in term.split(COMPOUND))
+
+
+class _CompoundIndex:
+    """Compound terms ("A|B+C" -> owner) found in one pass over the text, whatever the vocabulary's size."""
+
+    def __init__(self, terms: Iterable[tuple[tuple[tuple[str, ...], ...], str]]) -> None:
+        self._owners: list[str] = []
+        self._sizes: list[int] = []
+        self._where: dict[str, list[tuple[int, int]]] = defaultdict(list)  # alternative -> (term, part)
+        for index, (parts, owner) in enumerate(terms):
+            self._owners.append(owner)
+            self._sizes.append(len(parts))
+            for part, alternatives in enumerate(parts):
+                for alternative in set(alternatives):
+                    self._where[alternative].append((index, part))
+        self._lengths = sorted({len(a) for a in self._where})
+
+    def found(self, text: str) -> list[str]:
+        """The owner of every term with one alternative of each of its parts in `text` (once per term)."""
+        present: dict[int, set[int]] = defaultdict(set)
+        where = self._where
+        for start in range(len(text)):
+            for length in self._lengths:
+                for index, part in where.get(text[start : start + length], ()):
+                    present[index].add(part)
+        return [self._owners[i] for i, parts in present.items() if len(parts) == self._sizes[i]]
 
 
 def _boundaries(tokens: list[str]) -> frozenset[int]:

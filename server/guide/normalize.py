@@ -42,6 +42,17 @@ class Normalizer:
         self._tokenizer = jieba.Tokenizer()
         self._tokenizer.initialize()
         self._synonyms = {canonical_chars(k): canonical_chars(v) for k, v in synonyms.items()}
+        # Synonyms of several words ("pass away", "get married") are rewritten before tokenising.
+        self._phrases = {k: v for k, v in self._synonyms.items() if SEPARATOR in k}
+        self._phrase_re = (
+            re.compile(
+                r"(?<![0-9a-z])(?:"
+                + "|".join(map(re.escape, sorted(self._phrases, key=len, reverse=True)))
+                + r")(?![0-9a-z])"
+            )
+            if self._phrases
+            else None
+        )
         self._fillers = frozenset(canonical_chars(f) for f in fillers)
         for word in {*map(canonical_chars, words), *self._synonyms, *self._fillers}:
             if len(word) > 1 and not _LATIN.search(word):
@@ -54,7 +65,10 @@ class Normalizer:
     def tokens(self, text: str) -> list[str]:
         """Normalised tokens of `text`; separators are kept as `SEPARATOR` tokens to mark clauses."""
         out: list[str] = []
-        for token in self._tokenizer.cut(canonical_chars(text), HMM=False):
+        text = canonical_chars(text)
+        if self._phrase_re:
+            text = self._phrase_re.sub(lambda m: self._phrases[m.group(0)], text)
+        for token in self._tokenizer.cut(text, HMM=False):
             if token in self._fillers:
                 continue
             token = self._synonyms.get(token, token)

@@ -50,6 +50,7 @@ class PinyinIndex:
         self._by_sound: dict[tuple[str, ...], list[str]] = {}
         self._by_spelling: dict[str, str] = {}  # "tuixiu" -> 退休
         self._by_initials: dict[str, str] = {}  # "jhdj" -> 结婚登记
+        self._by_head_initials: dict[str, list[tuple[str, str]]] = {}  # "zc" -> [("公司", 注册公司)]
         for term in sorted(set(terms)):
             syllables = [syllable(c) for c in term]
             if len(term) < 2 or None in syllables:
@@ -59,6 +60,9 @@ class PinyinIndex:
             self._by_spelling.setdefault("".join(plain), term)
             if len(term) >= 3:
                 self._by_initials.setdefault("".join(s[0] for s in plain), term)
+                for cut in range(2, len(term)):
+                    initials = "".join(s[0] for s in plain[:cut])
+                    self._by_head_initials.setdefault(initials, []).append((term[cut:], term))
         self._longest = max((len(k) for k in self._by_sound), default=0)
 
     def sound_alikes(self, text: str) -> list[PinyinHit]:
@@ -74,6 +78,11 @@ class PinyinIndex:
                 for term in self._by_sound.get(tuple(window), ()):  # type: ignore[arg-type]
                     hits.append(PinyinHit(start, end, term))
         return hits
+
+    def head_initials(self, letters: str, following: str) -> str | None:
+        """The longest term whose head is written by initials and the rest in characters ("zc" + "公司…")."""
+        fits = [term for rest, term in self._by_head_initials.get(letters, ()) if following.startswith(rest)]
+        return max(fits, key=len, default=None)
 
     def spelled(self, letters: str) -> list[str]:
         """Terms spelled in toneless pinyin inside `letters` (longest first, no overlaps), or by initials."""
