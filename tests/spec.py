@@ -26,7 +26,8 @@ def spec() -> dict[str, Any]:
 
 @cache
 def _registry() -> Registry:
-    return Registry().with_resource(SPEC_URI, Resource.from_contents(spec(), default_specification=DRAFT202012))
+    resource = Resource.from_contents(spec(), default_specification=DRAFT202012)
+    return Registry().with_resource(SPEC_URI, resource)
 
 
 def _pointer(*parts: str) -> str:
