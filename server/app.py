@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -70,6 +71,9 @@ async def _open_resources(app: Sanic) -> None:
     app.ctx.background = set()
     app.ctx.conversations = ConversationStore(app.ctx.kv, settings.conversation_ttl_seconds)
     app.ctx.turns = TurnRecorder(settings.turn_flush_seconds)
+    # The knowledge and jieba's dictionary are millions of long-lived objects: keep them out of
+    # every full garbage collection, which otherwise stalls requests for about 50 ms each time.
+    gc.freeze()
 
 
 def _forward_sighup(app: Sanic) -> None:

@@ -3,8 +3,10 @@
 Handlers call `TurnRecorder.record` (no I/O); a background task writes the queue in batches every
 `flush_seconds` or as soon as `batch_size` turns wait, upserting each Conversation row. The task starts
 with the first turn, inside a request, because tortoise keeps its connections in a contextvar and a
-task started in a start-up listener broke the database for requests. `stop` writes what is left,
-so a clean shutdown loses nothing. A failed write keeps the turns for the next try.
+task started in a start-up listener broke the database for requests. `stop` lets a write under way
+finish (cancelling it mid-transaction lost the batch) and writes what is left, so a clean shutdown
+loses nothing. A failed write keeps the turns for the next try. Under a saturated event loop the
+writer lags and catches up when the load eases; the queue is in memory until then.
 """
 
 from __future__ import annotations
@@ -41,13 +43,14 @@ class TurnRecord:
 class TurnRecorder:
     """A queue of turns and the task that writes it to the database in batches."""
 
-    def __init__(self, flush_seconds: float, batch_size: int = 200) -> None:
+    def __init__(self, flush_seconds: float, batch_size: int = 2000) -> None:
         self.flush_seconds = flush_seconds
         self.batch_size = batch_size
         self._pending: list[TurnRecord] = []
         self._full = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def record(self, turn: TurnRecord) -> None:
         """Queue one turn; never waits on the database. The writer starts with the first turn."""
@@ -58,7 +61,7 @@ class TurnRecorder:
             self._full.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._full.wait(), self.flush_seconds)
             self._full.clear()
@@ -81,11 +84,11 @@ class TurnRecorder:
             return len(batch)
 
     async def stop(self) -> None:
-        """Stop the background task and write what is left."""
+        """Let the writer finish the write under way, then write what is left."""
+        self._stopping = True
         if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+            self._full.set()
+            await self._task
             self._task = None
         await self.flush()
 
@@ -97,16 +100,24 @@ async def _write(batch: list[TurnRecord]) -> None:
         if turn.conversation_id not in latest or turn.seq > latest[turn.conversation_id].seq:
             latest[turn.conversation_id] = turn
     now = dt.datetime.now(dt.UTC)
-    await Conversation.bulk_create(
-        [
-            Conversation(
-                id=t.conversation_id, user_id=t.user_id, bundle=t.bundle, turn_count=t.seq, updated_at=now
+    # A guest turn still queued must not empty the owner of a conversation claimed since.
+    for owned in (True, False):
+        rows = [t for t in latest.values() if (t.user_id is not None) == owned]
+        if rows:
+            await Conversation.bulk_create(
+                [
+                    Conversation(
+                        id=t.conversation_id,
+                        user_id=t.user_id,
+                        bundle=t.bundle,
+                        turn_count=t.seq,
+                        updated_at=now,
+                    )
+                    for t in rows
+                ],
+                on_conflict=["id"],
+                update_fields=["bundle", "turn_count", "updated_at", *(["user_id"] if owned else [])],
             )
-            for t in latest.values()
-        ],
-        on_conflict=["id"],
-        update_fields=["user_id", "bundle", "turn_count", "updated_at"],
-    )
     await Turn.bulk_create(
         [
             Turn(

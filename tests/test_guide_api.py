@@ -197,6 +197,25 @@ async def test_recorder_writes_in_batches_and_everything_on_stop(migrated: Setti
         await close_db()
 
 
+async def test_a_queued_guest_turn_never_empties_a_claimed_owner(migrated: Settings) -> None:
+    await init_db(migrated)
+    try:
+        recorder = TurnRecorder(flush_seconds=3600)
+        now = dt.datetime.now(dt.UTC)
+
+        def turn(seq: int, user_id: str | None) -> TurnRecord:
+            return TurnRecord("d" * 32, user_id, seq, "领证", "marriage", 0.9, "question", {}, 1.0, now)
+
+        recorder.record(turn(1, "u-1"))
+        await recorder.flush()
+        recorder.record(turn(2, None))  # written by another worker before the claim reached it
+        await recorder.stop()
+        conversation = await Conversation.get(id="d" * 32)
+        assert conversation.user_id == "u-1" and conversation.turn_count == 2
+    finally:
+        await close_db()
+
+
 def _post(api: httpx.Client, **body) -> dict:
     response = api.post(MESSAGES, json=body)
     assert response.status_code == 200, response.text

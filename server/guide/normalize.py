@@ -10,6 +10,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 import jieba
 
@@ -32,6 +33,9 @@ def _join(tokens: Iterable[str]) -> str:
             out += " "
         out += token
     return out
+
+
+TOKEN_CACHE_SIZE = 256
 
 
 class Normalizer:
@@ -57,13 +61,20 @@ class Normalizer:
         for word in {*map(canonical_chars, words), *self._synonyms, *self._fillers}:
             if len(word) > 1 and not _LATIN.search(word):
                 self._tokenizer.add_word(word)
+        self._cached_tokens = lru_cache(maxsize=TOKEN_CACHE_SIZE)(self._tokens)
 
     def is_common_word(self, text: str) -> bool:
         """True when `text` is an ordinary dictionary word (so not a typo of something else)."""
         return self._tokenizer.FREQ.get(text, 0) >= 50
 
-    def tokens(self, text: str) -> list[str]:
-        """Normalised tokens of `text`; separators are kept as `SEPARATOR` tokens to mark clauses."""
+    def tokens(self, text: str) -> tuple[str, ...]:
+        """Normalised tokens of `text`; separators are kept as `SEPARATOR` tokens to mark clauses.
+
+        Memoised (a few hundred recent texts): one dialogue turn segments the same text several times.
+        """
+        return self._cached_tokens(text)
+
+    def _tokens(self, text: str) -> tuple[str, ...]:
         out: list[str] = []
         text = canonical_chars(text)
         if self._phrase_re:
@@ -77,7 +88,7 @@ class Normalizer:
             out.append(token)
         while out and out[-1] == SEPARATOR:
             out.pop()
-        return out
+        return tuple(out)
 
     def normalize(self, text: str) -> str:
         """The canonical form of `text`: what the matcher and the dialogue compare against."""

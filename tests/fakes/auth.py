@@ -7,7 +7,7 @@ import logging
 import random
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, contextmanager
 
 import httpx
 import pytest
@@ -16,6 +16,7 @@ from sanic import Sanic
 from server.config import Settings
 from server.db import apply_migrations
 from server.logs import JsonFormatter
+from tests.conftest import serving
 from tests.fakes.vendors import (
     APPID,
     APPSECRET,
@@ -56,29 +57,8 @@ def vendor_settings(wechat_url: str, sms_url: str) -> dict:
     }
 
 
-@asynccontextmanager
-async def serving(app: Sanic) -> AsyncIterator[httpx.AsyncClient]:
-    """Start `app` once (its listeners, hence one kv store) and talk to it in-process through ASGI.
-
-    `app.asgi_client` runs the start-up and shut-down listeners around every request, which gives
-    the embedded in-process kv a fresh, empty store each time; login flows need state across requests.
-    """
-    app.asgi = True
-    app.config.TOUCHUP = False  # the code rewrite runs once per process, not once per app
-    await app._startup()
-    await app._server_event("init", "before")
-    await app._server_event("init", "after")
-    try:
-        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
-    finally:
-        await app._server_event("shutdown", "before")
-        await app._server_event("shutdown", "after")
-
-
 @pytest.fixture
-async def make_client(settings: Settings, wechat, sms) -> AsyncIterator:
+async def make_client(settings: Settings, wechat, sms, served_knowledge) -> AsyncIterator:
     """Serve the app (both backends) wired to the fake vendors, with optional setting overrides."""
     async with AsyncExitStack() as stack:
         apps: list[Sanic] = []
@@ -93,7 +73,7 @@ async def make_client(settings: Settings, wechat, sms) -> AsyncIterator:
             }
             configured = settings.model_copy(update={**values, **overrides})
             await apply_migrations(configured)
-            app = create_app(configured, name="a" + uuid.uuid4().hex[:12])
+            app = create_app(configured, name="a" + uuid.uuid4().hex[:12], knowledge=served_knowledge)
             app.config.PROXIES_COUNT = 1  # tests act as different clients through X-Forwarded-For
             apps.append(app)
             return await stack.enter_async_context(serving(app))
