@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+import httpx
 from openapi_spec_validator import validate
 from sanic import Sanic
 
-from tests.spec import app_operations, spec, spec_operations
+from tests.spec import app_operations, assert_matches_spec, spec, spec_operations
 
 
 def test_spec_is_valid_openapi_31() -> None:
@@ -25,3 +28,22 @@ def test_operations_have_ids_and_examples_for_errors() -> None:
         for method, operation in item.items():
             assert operation.get("operationId"), f"{method.upper()} {path} has no operationId"
             assert operation.get("responses"), f"{method.upper()} {path} has no responses"
+
+
+def _example_path(template: str) -> str:
+    return re.sub(r"\{[^}]+\}", "x" * 32, template)
+
+
+async def test_security_requirements_are_what_the_server_enforces(api: httpx.AsyncClient) -> None:
+    """Without credentials: operations needing a token answer 401, operations open to guests never do."""
+    for method, template in sorted(spec_operations()):
+        operation = spec()["paths"][template][method.lower()]
+        requirements = operation.get("security", [{}])
+        guests_allowed = {} in requirements
+        body = {"json": {}} if method in {"POST", "PUT", "PATCH"} else {}
+        response = await api.request(method, _example_path(template), **body)
+        if guests_allowed:
+            assert response.status_code != 401, f"{method} {template} is documented open to guests"
+        else:
+            assert response.status_code == 401, f"{method} {template} is documented as needing a token"
+            assert_matches_spec(401, response.json(), method, template)
