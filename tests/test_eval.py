@@ -41,13 +41,14 @@ def test_accuracy_floor_on_unseen_set() -> None:
     assert summary["none_recall"] >= 0.9
 
 
-def test_accuracy_floor_on_the_blind_sets_we_tuned_on() -> None:
+@pytest.mark.parametrize("name", ["blind_a", "blind_b", "blind_c", "blind_d"])
+def test_accuracy_floor_on_each_blind_set_we_tuned_on(name: str) -> None:
     knowledge, matcher = build_guide()
-    cases = read_cases(DATA / "blind_a.jsonl") + read_cases(DATA / "blind_b.jsonl")
+    cases = read_cases(DATA / f"{name}.jsonl")
     summary = summarise(run(cases, lambda text: first_reply_bundle(knowledge, matcher, text)))
-    assert summary["accuracy"] >= 0.95
-    assert summary["none_precision"] >= 0.9
-    assert summary["none_recall"] >= 0.9
+    assert summary["accuracy"] >= 0.97
+    assert summary["none_precision"] >= 0.95
+    assert summary["none_recall"] >= 0.95
 
 
 @pytest.mark.parametrize("flag", [["--json"], []])

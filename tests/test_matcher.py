@@ -122,3 +122,38 @@ def test_every_bundle_is_reachable_by_its_official_name(matcher: Matcher) -> Non
 
     for slug, name, _ in CONTRACT_BUNDLES:
         assert matcher.match(name.split("(")[0]).slug == slug, name
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [("要准备接收安置通知书吗", "veteran"), ("海关报关单位备案注销怎么办", "company_deregistration")],
+)
+def test_a_bundles_own_materials_and_items_tip_the_text_towards_it(
+    matcher: Matcher, text: str, slug: str
+) -> None:
+    assert matcher.match(text).slug == slug
+
+
+def test_knowledge_words_alone_never_commit(matcher: Matcher) -> None:
+    result = matcher.match("户外招牌设置怎么办")
+    assert result.decision != "commit"
+    assert result.candidates[0].slug == "business_operation"
+
+
+def test_knowledge_words_never_lift_a_bundle_over_a_named_single_item(matcher: Matcher) -> None:
+    result = matcher.match("新生儿办护照")
+    assert result.decision == "none"
+    assert result.out_of_scope == "办护照"
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("公司不想开了", "company_deregistration"),
+        ("厂子倒闭了我没工作了", "employment"),
+        ("退休后去外地过冬,医保要备案吗", "medical"),
+        ("离过婚,现在再婚要带什么", "marriage"),
+    ],
+)
+def test_the_speakers_situation_decides_between_close_bundles(matcher: Matcher, text: str, slug: str) -> None:
+    assert matcher.match(text).slug == slug

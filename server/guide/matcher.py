@@ -6,6 +6,8 @@ Evidence per bundle, from strongest to weakest:
 - compound keywords "A|B+C": one alternative of every part, anywhere in the text;
 - keywords found by sound or pinyin (homophone typos, "tuixiu", initials, "zc公司");
 - words of the bundle's example phrases, weighted by how few bundles share them;
+- words of the bundle's own knowledge (item and material names, departments, question options), used by
+  one or two bundles only: enough to tip a text that names an item towards its bundle, never to commit alone;
 - as a last resort, a fuzzy (rapidfuzz) match of a long keyword with one wrong character.
 Negated clauses ("不是新房") are masked first; out-of-scope single items (护照, 离婚) mask their span and
 are reported. Scores become confidences in 0..1; commit, clarify or none follows from two thresholds.
@@ -38,10 +40,15 @@ FUZZY_WEIGHT = 0.8
 FUZZY_MIN_LENGTH = 5  # one wrong character in a shorter term is as often another word (出租登记 vs 出生登记)
 PHRASE_WORD_WEIGHT = 0.25
 PHRASE_WORD_CAP = 0.5  # phrase words alone never outweigh one keyword
+PHRASE_WORD_MAX_BUNDLES = 3
+KNOWLEDGE_WORD_WEIGHT = 0.25
+KNOWLEDGE_WORD_CAP = 0.45  # knowledge words alone stay below even a clarifying question's confidence
+KNOWLEDGE_WORD_MAX_BUNDLES = 2
+KNOWLEDGE_WORD_MAX_FREQ = 3000  # everyday words (学生, 公司, 一直) are no knowledge of one bundle
 EXCLUDE_PENALTY = 0.8  # each term pointing away removes this much evidence …
 EXCLUDE_KEEP = 0.5  # … or half of it, whichever removes more
 HALF_CONFIDENCE = 0.5  # evidence at which confidence is 0.5
-COMMIT_AT = 0.6  # confidence needed to commit …
+COMMIT_AT = 0.55  # confidence to commit: mid-gap between the tuned sets' nulls (<0.47) and requests (>=0.6)
 COMMIT_BESIDE_OUT_OF_SCOPE_AT = 0.75  # … or this, when the text also names an out-of-scope item
 AMBIGUOUS_AT = 0.6  # … unless the runner-up has this share of the leader's evidence: then ask
 SUGGEST_AT = 0.4  # below this a bundle is not worth a clarifying question
@@ -98,6 +105,7 @@ class Matcher:
         global_lexicon: GlobalLexicon,
         names: Mapping[str, str],
         materials: Mapping[str, Iterable[str]] | None = None,
+        vocabulary: Mapping[str, Iterable[str]] | None = None,
     ):
         synonyms: dict[str, str] = dict(global_lexicon.synonyms)
         for lexicon in lexicons.values():
@@ -132,7 +140,16 @@ class Matcher:
             for term in lex.exclude
         )
         self._materials = {slug: tuple(map(norm, ms)) for slug, ms in (materials or {}).items()}
-        self._phrase_words = self._weigh_phrase_words(lexicons)
+        self._phrase_words = self._weigh_words(
+            {slug: lex.phrases for slug, lex in lexicons.items()}, PHRASE_WORD_WEIGHT, PHRASE_WORD_MAX_BUNDLES
+        )
+        self._knowledge_words = {
+            word: weights
+            for word, weights in self._weigh_words(
+                vocabulary or {}, KNOWLEDGE_WORD_WEIGHT, KNOWLEDGE_WORD_MAX_BUNDLES
+            ).items()
+            if not self._normalizer.is_common_word(word, KNOWLEDGE_WORD_MAX_FREQ)
+        }
         self._pinyin = PinyinIndex(self._terms)
         self._fuzzy_by_char: dict[str, list[str]] = defaultdict(list)  # char -> long keywords using it
         for term, owner in self._terms.items():
@@ -143,7 +160,7 @@ class Matcher:
 
     @classmethod
     def from_knowledge(cls, knowledge: Knowledge) -> Matcher:
-        """Build from the loaded knowledge: lexicons, the global lexicon, the bundles' names and materials."""
+        """Build from the loaded knowledge: lexicons, global lexicon, bundles' names, materials and words."""
         names = {slug: bundle.name for slug, bundle in knowledge.bundles.items()}
         materials = {
             slug: {
@@ -153,7 +170,16 @@ class Matcher:
             }
             for slug, bundle in knowledge.bundles.items()
         }
-        return cls(knowledge.lexicons, knowledge.global_lexicon, names, materials)
+        vocabulary = {
+            slug: [
+                *materials[slug],
+                *(knowledge.items[entry.item].name for entry in bundle.items),
+                *(knowledge.items[entry.item].department for entry in bundle.items),
+                *(option.label for question in bundle.questions for option in question.options),
+            ]
+            for slug, bundle in knowledge.bundles.items()
+        }
+        return cls(knowledge.lexicons, knowledge.global_lexicon, names, materials, vocabulary)
 
     def normalize(self, text: str) -> str:
         """Full/half width, fillers, synonyms and typos resolved: reused by the dialogue for free text."""
@@ -161,18 +187,20 @@ class Matcher:
 
     # --- building -----------------------------------------------------------------------------
 
-    def _weigh_phrase_words(self, lexicons: Mapping[str, Lexicon]) -> dict[str, dict[str, float]]:
-        """Words of each bundle's example phrases, weighted down by the number of bundles using them."""
+    def _weigh_words(
+        self, texts: Mapping[str, Iterable[str]], weight: float, max_bundles: int
+    ) -> dict[str, dict[str, float]]:
+        """Words (2+ chars) of each bundle's texts, weighted down by the number of bundles using them."""
         users: dict[str, set[str]] = defaultdict(set)
-        for slug, lexicon in lexicons.items():
-            for phrase in lexicon.phrases:
-                for token in self._normalizer.tokens(phrase):
+        for slug, bundle_texts in texts.items():
+            for text in bundle_texts:
+                for token in self._normalizer.tokens(text):
                     if len(token) >= 2 and token != SEPARATOR:
                         users[token].add(slug)
         return {
-            token: {slug: PHRASE_WORD_WEIGHT / len(slugs) for slug in slugs}
+            token: {slug: weight / len(slugs) for slug in slugs}
             for token, slugs in users.items()
-            if len(slugs) <= 3
+            if len(slugs) <= max_bundles
         }
 
     # --- matching -----------------------------------------------------------------------------
@@ -188,9 +216,7 @@ class Matcher:
         spans += self._sound_spans(masked, spans, _boundaries(tokens))
         out_of_scope = next((s.term for s in spans if s.owner == OUT_OF_SCOPE), None)
         excluded = self._excludes.found(masked)  # before masking single items: "地址变更" still points away
-        for span in spans:
-            if span.owner == OUT_OF_SCOPE:
-                masked = masked[: span.start] + MASK * (span.end - span.start) + masked[span.end :]
+        masked = _masked(masked, [s for s in spans if s.owner == OUT_OF_SCOPE])
         evidence: dict[str, float] = defaultdict(float)
         for span in spans:
             if span.owner != OUT_OF_SCOPE:
@@ -204,9 +230,12 @@ class Matcher:
                     evidence[self._terms[term]] += SPELLED_WEIGHT
                 elif out_of_scope is None:
                     out_of_scope = term
-        self._add_phrase_words(evidence, tokens, masked)
+        _add_words(evidence, self._phrase_words, PHRASE_WORD_CAP, tokens, masked)
         if max(evidence.values(), default=0.0) < HALF_CONFIDENCE and out_of_scope is None:
             self._add_fuzzy(evidence, masked)
+        if out_of_scope is None:  # a named single item is not tipped into a bundle by its vocabulary
+            unexplained = _masked(masked, spans)  # words inside a keyword are that keyword's evidence
+            _add_words(evidence, self._knowledge_words, KNOWLEDGE_WORD_CAP, tokens, unexplained)
         for slug in excluded:
             if (e := evidence.get(slug)) is not None:
                 evidence[slug] = max(0.0, min(e - EXCLUDE_PENALTY, e * EXCLUDE_KEEP))
@@ -249,17 +278,6 @@ class Matcher:
             spans.append(_Span(hit.start, hit.end, self._terms[hit.term], SOUND_WEIGHT, hit.term))
         return spans
 
-    def _add_phrase_words(self, evidence: dict[str, float], tokens: list[str], masked: str) -> None:
-        """Weak evidence from words the bundles' example phrases use, each word once."""
-        weak: dict[str, float] = defaultdict(float)
-        for token in set(tokens):
-            weights = self._phrase_words.get(token)
-            if weights and token in masked:
-                for slug, weight in weights.items():
-                    weak[slug] += weight
-        for slug, weight in weak.items():
-            evidence[slug] += min(weight, PHRASE_WORD_CAP)
-
     def _add_fuzzy(self, evidence: dict[str, float], masked: str) -> None:
         """Last resort: a long keyword written with exactly one wrong character."""
         text = masked.replace(MASK, SEPARATOR)
@@ -275,6 +293,31 @@ class Matcher:
                 if Levenshtein.distance(text[start : start + width], term, score_cutoff=1) == 1:
                     evidence[self._terms[term]] += FUZZY_WEIGHT
                     return
+
+
+def _add_words(
+    evidence: dict[str, float],
+    table: Mapping[str, Mapping[str, float]],
+    cap: float,
+    tokens: Iterable[str],
+    masked: str,
+) -> None:
+    """Weak evidence from words of a weighted table, each word once, at most `cap` per bundle."""
+    weak: dict[str, float] = defaultdict(float)
+    for token in set(tokens):
+        weights = table.get(token)
+        if weights and token in masked:
+            for slug, weight in weights.items():
+                weak[slug] += weight
+    for slug, weight in weak.items():
+        evidence[slug] += min(weight, cap)
+
+
+def _masked(text: str, spans: Iterable[_Span]) -> str:
+    """`text` with every span's characters replaced by the mask."""
+    for span in spans:
+        text = text[: span.start] + MASK * (span.end - span.start) + text[span.end :]
+    return text
 
 
 def _parts(term: str) -> tuple[tuple[str, ...], ...]:

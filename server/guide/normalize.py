@@ -63,9 +63,9 @@ class Normalizer:
                 self._tokenizer.add_word(word)
         self._cached_tokens = lru_cache(maxsize=TOKEN_CACHE_SIZE)(self._tokens)
 
-    def is_common_word(self, text: str) -> bool:
-        """True when `text` is an ordinary dictionary word (so not a typo of something else)."""
-        return self._tokenizer.FREQ.get(text, 0) >= 50
+    def is_common_word(self, text: str, at_least: int = 50) -> bool:
+        """True when `text` is a dictionary word used at least `at_least` times in jieba's corpus."""
+        return self._tokenizer.FREQ.get(text, 0) >= at_least
 
     def tokens(self, text: str) -> tuple[str, ...]:
         """Normalised tokens of `text`; separators are kept as `SEPARATOR` tokens to mark clauses.
