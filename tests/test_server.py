@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from server.config import REPO_ROOT
+from tests.conftest import real_url
 
 
 def run_server(env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -86,3 +87,25 @@ def test_sighup_reloads_valid_knowledge_and_keeps_serving_on_invalid(live_server
     time.sleep(1)
     assert _version(server.base_url) == reloaded
     assert httpx.get(server.base_url + "/api/v1/bundles/retirement").status_code == 200
+
+
+def test_reload_command_reaches_every_worker_through_redis(live_server, tmp_path: Path) -> None:
+    redis_url = real_url("TEST_REDIS_URL")
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(REPO_ROOT / "knowledge", knowledge)
+    env = {"KNOWLEDGE_DIR": str(knowledge), "REDIS_URL": redis_url}
+    server = live_server(WORKERS="2", **env)
+    before = _version(server.base_url)
+    meta = knowledge / "meta.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "server", "reload-knowledge"],
+        cwd=REPO_ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    # Both workers answer requests in turn: every answer must show the new version.
+    assert _wait_for(lambda: all(_version(server.base_url) != before for _ in range(10)))
