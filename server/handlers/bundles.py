@@ -38,6 +38,14 @@ def cached_json(request: Request, knowledge: Knowledge, key: str, build) -> HTTP
     return json(build(), headers=headers)
 
 
+def knowledge_with(request: Request, slug: str) -> Knowledge:
+    """The served knowledge, after checking it has bundle `slug` (else a 404)."""
+    knowledge = request.app.ctx.knowledge.current.knowledge
+    if slug not in knowledge.bundles:
+        raise ApiError(404, "bundle_not_found", f"No bundle called '{slug}'. GET /api/v1/bundles lists them.")
+    return knowledge
+
+
 @bp.get("")
 async def list_bundles(request: Request) -> HTTPResponse:
     """All 18 bundles (optionally one kind), as in force on `date` (default today)."""
@@ -56,8 +64,6 @@ async def list_bundles(request: Request) -> HTTPResponse:
 async def get_bundle(request: Request, slug: str) -> HTTPResponse:
     """One bundle's full guide: items, materials, steps, time limits, fees, questions, sources."""
     query = parse_query(request, GuideQuery)
-    knowledge = request.app.ctx.knowledge.current.knowledge
-    if slug not in knowledge.bundles:
-        raise ApiError(404, "bundle_not_found", f"No bundle called '{slug}'. GET /api/v1/bundles lists them.")
+    knowledge = knowledge_with(request, slug)
     day = query.date or today(request.app.ctx.settings.timezone)
     return cached_json(request, knowledge, f"{slug}|{day}", lambda: bundle_guide(knowledge, slug, day))

@@ -15,6 +15,7 @@ from server.conversations import ConversationRecord, new_conversation_id, visibl
 from server.errors import ApiError
 from server.guide.checklist import ChecklistError, build_checklist
 from server.guide.dialogue import DialogueError, Message, step
+from server.handlers.bundles import knowledge_with
 from server.models import Conversation, Turn
 from server.turns import TurnRecord
 
@@ -149,9 +150,7 @@ async def get_conversation(request: Request, conversation_id: str) -> HTTPRespon
 async def post_checklist(request: Request, slug: str) -> HTTPResponse:
     """The same 一次告知 the conversation ends with, from answers and chosen items, without state."""
     body = parse_body(request, ChecklistBody)
-    knowledge = request.app.ctx.knowledge.current.knowledge
-    if slug not in knowledge.bundles:
-        raise ApiError(404, "bundle_not_found", f"No bundle called '{slug}'. GET /api/v1/bundles lists them.")
+    knowledge = knowledge_with(request, slug)
     day = body.date or today(request.app.ctx.settings.timezone)
     try:
         checklist = build_checklist(knowledge, slug, body.answers, body.chosen_items, day)
