@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 from sanic import Sanic
+
+from server.db import apply_migrations
+from tests.conftest import serving
+from tests.spec import assert_matches_spec
 
 
 def assert_error(response, status: int, code: str) -> None:
@@ -42,3 +48,19 @@ async def test_healthz_reports_checks(api: httpx.AsyncClient, app: Sanic) -> Non
     assert response.status_code == 200
     assert response.json()["checks"]["database"] is True
     assert ("redis" in response.json()["checks"]) == bool(app.ctx.settings.redis_url)
+
+
+async def test_healthz_is_503_when_redis_is_unreachable(make_settings, served_knowledge) -> None:
+    from server.app import create_app
+
+    settings = make_settings(redis_url="redis://127.0.0.1:1/0")
+    await apply_migrations(settings)
+    app = create_app(settings, name="t" + uuid.uuid4().hex[:12], knowledge=served_knowledge)
+    try:
+        async with serving(app) as api:
+            response = await api.get("/healthz")
+    finally:
+        Sanic._app_registry.pop(app.name, None)
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": True, "redis": False}
+    assert_matches_spec(503, response.json(), "GET", "/healthz")
