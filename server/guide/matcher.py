@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from rapidfuzz.distance import Levenshtein
 
 from server.guide.knowledge import Knowledge
-from server.guide.normalize import SEPARATOR, Normalizer
+from server.guide.normalize import SEPARATOR, Normalizer, canonical_chars
 from server.guide.pinyin import PinyinIndex
 from server.guide.schema import GlobalLexicon, Lexicon
 
@@ -127,15 +127,17 @@ class Matcher:
         norm = self._normalizer.normalize
         self._terms: dict[str, str] = {}
         for term, owner in raw_terms.items():
-            self._terms.setdefault(norm(term), owner)
+            for form in _forms(term, norm):
+                self._terms.setdefault(form, owner)
         self._by_first: dict[str, list[str]] = defaultdict(list)
         for term in sorted(self._terms, key=len, reverse=True):
             self._by_first[term[0]].append(term)
         self._compounds = _CompoundIndex(
-            (tuple(tuple(norm(a) for a in alts) for alts in ps), slug) for ps, slug in compounds
+            (tuple(tuple(f for a in alts for f in _forms(a, norm)) for alts in ps), slug)
+            for ps, slug in compounds
         )
         self._excludes = _CompoundIndex(
-            (tuple(tuple(norm(a) for a in alts) for alts in _parts(term)), slug)
+            (tuple(tuple(f for a in alts for f in _forms(a, norm)) for alts in _parts(term)), slug)
             for slug, lex in lexicons.items()
             for term in lex.exclude
         )
@@ -150,7 +152,8 @@ class Matcher:
             ).items()
             if not self._normalizer.is_common_word(word, KNOWLEDGE_WORD_MAX_FREQ)
         }
-        self._pinyin = PinyinIndex(self._terms)
+        self._parts = {f for alts in parts for f in _forms(alts, norm)}  # compound parts, for pinyin
+        self._pinyin = PinyinIndex([*self._terms, *self._parts])
         self._fuzzy_by_char: dict[str, list[str]] = defaultdict(list)  # char -> long keywords using it
         for term, owner in self._terms.items():
             if len(term) >= FUZZY_MIN_LENGTH and owner != OUT_OF_SCOPE:
@@ -212,8 +215,11 @@ class Matcher:
         masked = _NEGATION.sub(
             lambda m: m.group(0)[: m.start(1) - m.start(0)] + MASK * len(m.group(1)), normal
         )
-        spans = self._literal_spans(masked)
-        spans += self._sound_spans(masked, spans, _boundaries(tokens))
+        boundaries = _boundaries(tokens)
+        spans = [  # a single item starts a word: no 房贷 inside 厂房贷款
+            s for s in self._literal_spans(masked) if s.owner != OUT_OF_SCOPE or s.start in boundaries
+        ]
+        spans += self._sound_spans(masked, spans, boundaries)
         out_of_scope = next((s.term for s in spans if s.owner == OUT_OF_SCOPE), None)
         excluded = self._excludes.found(masked)  # before masking single items: "地址变更" still points away
         masked = _masked(masked, [s for s in spans if s.owner == OUT_OF_SCOPE])
@@ -221,15 +227,18 @@ class Matcher:
         for span in spans:
             if span.owner != OUT_OF_SCOPE:
                 evidence[span.owner] += span.weight
-        for slug in self._compounds.found(masked):
-            evidence[slug] += 1.0
+        spelled_parts: list[str] = []  # compound parts written in pinyin ("biye dangan")
         for run in _LATIN_RUN.finditer(masked):
             head = self._pinyin.head_initials(run.group(0), masked[run.end() :])
             for term in [head] if head else self._pinyin.spelled(re.sub("[ ,]", "", run.group(0))):
                 if self._terms.get(term, OUT_OF_SCOPE) != OUT_OF_SCOPE:
                     evidence[self._terms[term]] += SPELLED_WEIGHT
-                elif out_of_scope is None:
-                    out_of_scope = term
+                elif term in self._terms:
+                    out_of_scope = out_of_scope or term
+                else:
+                    spelled_parts.append(term)
+        for slug in self._compounds.found(SEPARATOR.join([masked, *spelled_parts])):
+            evidence[slug] += 1.0
         _add_words(evidence, self._phrase_words, PHRASE_WORD_CAP, tokens, masked)
         if max(evidence.values(), default=0.0) < HALF_CONFIDENCE and out_of_scope is None:
             self._add_fuzzy(evidence, masked)
@@ -265,7 +274,7 @@ class Matcher:
         spans: list[_Span] = []
         for hit in self._pinyin.sound_alikes(text):
             written = text[hit.start : hit.end]
-            if hit.start not in boundaries or hit.end not in boundaries:
+            if hit.term not in self._terms or hit.start not in boundaries or hit.end not in boundaries:
                 continue
             if written == hit.term or any(
                 s.start < hit.end and hit.start < s.end for s in (*literal, *spans)
@@ -318,6 +327,12 @@ def _masked(text: str, spans: Iterable[_Span]) -> str:
     for span in spans:
         text = text[: span.start] + MASK * (span.end - span.start) + text[span.end :]
     return text
+
+
+def _forms(term: str, norm: Callable[[str], str]) -> tuple[str, ...]:
+    """A term as written (canonical characters) and normalised: "娃" matches "娃娃" though it means 孩子."""
+    raw, normal = canonical_chars(term), norm(term)
+    return (normal,) if raw == normal or not raw else (normal, raw)
 
 
 def _parts(term: str) -> tuple[tuple[str, ...], ...]:
