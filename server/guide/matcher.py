@@ -219,7 +219,8 @@ class Matcher:
         spans = [  # a single item starts a word: no 房贷 inside 厂房贷款
             s for s in self._literal_spans(masked) if s.owner != OUT_OF_SCOPE or s.start in boundaries
         ]
-        spans += self._sound_spans(masked, spans, boundaries)
+        sounded, heard_parts = self._sound_spans(masked, spans, boundaries)
+        spans += sounded
         out_of_scope = next((s.term for s in spans if s.owner == OUT_OF_SCOPE), None)
         excluded = self._excludes.found(masked)  # before masking single items: "地址变更" still points away
         masked = _masked(masked, [s for s in spans if s.owner == OUT_OF_SCOPE])
@@ -227,7 +228,7 @@ class Matcher:
         for span in spans:
             if span.owner != OUT_OF_SCOPE:
                 evidence[span.owner] += span.weight
-        spelled_parts: list[str] = []  # compound parts written in pinyin ("biye dangan")
+        spelled_parts = heard_parts  # compound parts misheard ("档按") or written in pinyin ("biye dangan")
         for run in _LATIN_RUN.finditer(masked):
             head = self._pinyin.head_initials(run.group(0), masked[run.end() :])
             for term in [head] if head else self._pinyin.spelled(re.sub("[ ,]", "", run.group(0))):
@@ -269,23 +270,30 @@ class Matcher:
                 kept.append(_Span(start, end, self._terms[term], 1.0, term))
         return kept
 
-    def _sound_spans(self, text: str, literal: list[_Span], boundaries: frozenset[int]) -> list[_Span]:
-        """Keywords written with homophone typos: whole tokens that are no ordinary word themselves."""
+    def _sound_spans(
+        self, text: str, literal: list[_Span], boundaries: frozenset[int]
+    ) -> tuple[list[_Span], list[str]]:
+        """Keywords and compound parts written with homophone typos: whole tokens, no ordinary words.
+
+        Returns the keywords' spans and the parts heard ("档按" -> 档案), which compounds then see as written.
+        """
         spans: list[_Span] = []
+        parts: list[str] = []
         for hit in self._pinyin.sound_alikes(text):
             written = text[hit.start : hit.end]
-            if hit.term not in self._terms or hit.start not in boundaries or hit.end not in boundaries:
+            if hit.start not in boundaries or hit.end not in boundaries or written == hit.term:
                 continue
-            if written == hit.term or any(
-                s.start < hit.end and hit.start < s.end for s in (*literal, *spans)
-            ):
+            if any(s.start < hit.end and hit.start < s.end for s in (*literal, *spans)):
                 continue
             if self._normalizer.is_common_word(written) or (
                 len(written) == 2 and not set(written) & set(hit.term)
             ):
                 continue
-            spans.append(_Span(hit.start, hit.end, self._terms[hit.term], SOUND_WEIGHT, hit.term))
-        return spans
+            if hit.term in self._parts:
+                parts.append(hit.term)
+            if hit.term in self._terms:
+                spans.append(_Span(hit.start, hit.end, self._terms[hit.term], SOUND_WEIGHT, hit.term))
+        return spans, parts
 
     def _add_fuzzy(self, evidence: dict[str, float], masked: str) -> None:
         """Last resort: a long keyword written with exactly one wrong character."""
