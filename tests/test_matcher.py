@@ -157,3 +157,31 @@ def test_knowledge_words_never_lift_a_bundle_over_a_named_single_item(matcher: M
 )
 def test_the_speakers_situation_decides_between_close_bundles(matcher: Matcher, text: str, slug: str) -> None:
     assert matcher.match(text).slug == slug
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("闺女嫁给了外省人，户口怎么迁", "marriage"),  # 嫁 with 户口: marriage, not a newborn's household
+        ("娃娃刚出生，出生证在哪开", "newborn"),  # "娃" as written inside 娃娃, though it normalises to 孩子
+        ("tuiwu anzhi shouxu", "veteran"),  # pinyin words, one term each
+        ("biye dangan zai na", "graduate"),  # pinyin words spelling a compound's parts
+        ("毕业了档按转到哪里", "graduate"),  # a compound part heard by sound
+    ],
+)
+def test_compound_parts_match_as_written_spelled_or_heard(matcher: Matcher, text: str, slug: str) -> None:
+    """Compound parts are found whether written, normalised, spelled in pinyin or typed as homophones."""
+    assert matcher.match(text).slug == slug
+
+
+def test_a_single_item_must_start_a_word(matcher: Matcher) -> None:
+    """"房贷" inside "厂房贷款" is no mortgage question: the factory's mortgage release is real estate."""
+    result = matcher.match("工厂的厂房贷款还完了，抵押怎么注销")
+    assert result.out_of_scope is None
+    assert result.slug == "enterprise_real_estate"
+
+
+@pytest.mark.parametrize("text", ["婚假能休几天", "想起诉装修公司", "身份证上名字写错了"])
+def test_labour_leave_lawsuits_and_name_fixes_are_single_items(matcher: Matcher, text: str) -> None:
+    """Leave, lawsuits and name corrections belong to no bundle."""
+    assert matcher.match(text).slug is None
