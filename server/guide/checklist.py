@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from server.guide.knowledge import Knowledge
 from server.guide.schema import (
+    ApplicantDeadline,
     Bundle,
     Dated,
     Item,
@@ -22,6 +23,7 @@ from server.guide.schema import (
     MaterialUse,
     Option,
     Question,
+    TimeLimit,
 )
 
 D = TypeVar("D", bound=Dated)
@@ -257,7 +259,7 @@ def stages(knowledge: Knowledge, items: Sequence[str]) -> list[list[str]]:
 
 
 def critical_path(knowledge: Knowledge, layers: Sequence[Sequence[str]]) -> tuple[int, list[str]]:
-    """Working days of the longest dependency chain among the selected items, and that chain."""
+    """Working days of the longest dependency chain (calendar days converted, rounded up) and that chain."""
     chosen = {i for layer in layers for i in layer}
     finish: dict[str, int] = {}
     before: dict[str, str | None] = {}
@@ -284,20 +286,69 @@ def _dump(model: Any) -> dict[str, Any]:
     return model.model_dump(mode="json", exclude_none=True)
 
 
-def _step(knowledge: Knowledge, item_id: str, chosen: set[str], day: dt.date) -> dict[str, Any]:
-    """One item as a step: who, where, how long, what it costs, what it needs first."""
-    item = knowledge.items[item_id]
-    limit = item.time_limit
+def _time_limit(limit: TimeLimit) -> dict[str, Any]:
+    """An item's time limit with its unit and its figure in working days (approximate if converted)."""
     return {
+        **_dump(limit),
+        "days": limit.days(),
+        "unit": limit.unit(),
+        "working_days": limit.working_days(),
+        "approximate": limit.approximate(),
+    }
+
+
+def _applicant_deadline(deadline: ApplicantDeadline) -> dict[str, Any]:
+    """A deadline the applicant must meet, with the unit of its days when it gives any."""
+    dumped = _dump(deadline)
+    if deadline.days is not None:
+        dumped["unit"] = "自然日" if deadline.calendar_days else "工作日"
+    return dumped
+
+
+def _step(knowledge: Knowledge, item_id: str, chosen: set[str], day: dt.date) -> dict[str, Any]:
+    """One item as a step: who, where, how long, by when, what it costs, what it needs first."""
+    item = knowledge.items[item_id]
+    step = {
         "item": item.id,
         "name": item.name,
         "department": item.department,
         "requires": [r for r in item.requires if r in chosen],
-        "time_limit": {**_dump(limit), "working_days": limit.working_days()},
+        "time_limit": _time_limit(item.time_limit),
         "channels": _dump(item.channels),
         "result": item.result,
         "fees": [_dump(fee) for fee in in_force(item.fees, day)],
     }
+    if item.applicant_deadline is not None:
+        step["applicant_deadline"] = _applicant_deadline(item.applicant_deadline)
+    return step
+
+
+def _deadlines(knowledge: Knowledge, items: Sequence[str]) -> list[dict[str, Any]]:
+    """办理时限提醒: the applicant deadlines of the selected items, in item order."""
+    return [
+        {"item": i, "item_name": knowledge.items[i].name, **_applicant_deadline(deadline)}
+        for i in items
+        if (deadline := knowledge.items[i].applicant_deadline) is not None
+    ]
+
+
+def _total_time_limit(
+    knowledge: Knowledge, items: Sequence[str], total: int, chain: list[str]
+) -> dict[str, Any]:
+    """The critical path's length in working days, approximate when calendar days were converted."""
+    approximate = any(knowledge.items[i].time_limit.approximate() for i in chain)
+    summary: dict[str, Any] = {
+        "total_working_days": total,
+        "unit": "工作日",
+        "approximate": approximate,
+        "critical_path": chain,
+        "varies_by_locality": any(knowledge.items[i].time_limit.varies_by_locality for i in items),
+    }
+    if approximate:
+        summary["note"] = (
+            "合计按工作日计,为约数:路径上有以自然日计的时限,已按每7个自然日折合5个工作日(向上取整)换算"
+        )
+    return summary
 
 
 def _fees(knowledge: Knowledge, items: Sequence[str], day: dt.date) -> dict[str, Any]:
@@ -385,11 +436,8 @@ def build_checklist(
             }
             for n, layer in enumerate(layers, start=1)
         ],
-        "time_limit": {
-            "total_working_days": total_days,
-            "critical_path": chain,
-            "varies_by_locality": any(knowledge.items[i].time_limit.varies_by_locality for i in items),
-        },
+        "time_limit": _total_time_limit(knowledge, items, total_days, chain),
+        "deadlines": _deadlines(knowledge, items),
         "fees": _fees(knowledge, items, day),
         "departments": _departments(knowledge, items),
         "channels": _dump(bundle.channels),

@@ -542,7 +542,12 @@ def _item_guide(knowledge: Knowledge, item: Item, day: dt.date) -> dict[str, Any
         "legal_basis": [_dump(source) for source in item.legal_basis],
         "conditions": list(item.conditions),
         "materials": [_material_use(knowledge, use) for use in _in_force(item.materials, day)],
-        "time_limit": {**_dump(item.time_limit), "working_days": item.time_limit.working_days()},
+        "time_limit": {
+            **_dump(item.time_limit),
+            "unit": item.time_limit.unit(),
+            "working_days": item.time_limit.working_days(),
+        },
+        "applicant_deadline": _dump(item.applicant_deadline) if item.applicant_deadline else None,
         "fees": _dump_dated(item.fees, day),
         "result": item.result,
         "channels": _dump(item.channels),

@@ -107,23 +107,50 @@ class MaterialUse(Dated):
 # --- items -----------------------------------------------------------------------------------
 
 
+def calendar_to_working_days(days: int) -> int:
+    """Working days a citizen should plan for `days` calendar days, rounded up: ceil(days × 5 / 7)."""
+    return -(-days * 5 // 7)
+
+
 class TimeLimit(Frozen):
-    """法定/承诺办结时限 in working days; `on_the_spot` for 当场办结."""
+    """法定/承诺办结时限: working days unless `calendar_days` (the statute says 日, not 工作日)."""
 
     statutory_days: int | None = Field(default=None, ge=0)
     promised_days: int | None = Field(default=None, ge=0)
+    calendar_days: bool = False  # the figures are calendar days (自然日), not working days
     on_the_spot: bool = False
     note: str | None = None
     varies_by_locality: bool = False
 
-    def working_days(self) -> int:
-        """The figure a citizen should plan with: promised if known, else statutory, else 0 on the spot."""
+    def days(self) -> int:
+        """The figure a citizen should plan with, in its own unit: promised, else statutory, else 0."""
         if self.on_the_spot:
             return 0
         for days in (self.promised_days, self.statutory_days):
             if days is not None:
                 return days
         return 0
+
+    def unit(self) -> str:
+        """工作日 or 自然日, the unit of the figures."""
+        return "自然日" if self.calendar_days else "工作日"
+
+    def working_days(self) -> int:
+        """`days()` in working days; calendar days are converted conservatively (rounded up)."""
+        return calendar_to_working_days(self.days()) if self.calendar_days else self.days()
+
+    def approximate(self) -> bool:
+        """True when `working_days()` is converted from calendar days rather than stated."""
+        return self.calendar_days and self.days() > 0
+
+
+class ApplicantDeadline(Frozen):
+    """A deadline the applicant must meet (申报/办理期限), e.g. 出生登记 within one month of birth."""
+
+    text: Text  # what must be done by when, in Chinese
+    days: int | None = Field(default=None, ge=0)
+    calendar_days: bool = False  # `days` are calendar days (自然日), not working days
+    sources: tuple[Source, ...] = ()
 
 
 class Fee(Dated):
@@ -155,6 +182,7 @@ class Item(Dated):
     conditions: tuple[Text, ...] = ()  # 受理条件
     materials: tuple[MaterialUse, ...] = ()
     time_limit: TimeLimit = TimeLimit()
+    applicant_deadline: ApplicantDeadline | None = None
     fees: tuple[Fee, ...] = ()
     result: str | None = None  # 办理结果: certificate, licence, record …
     channels: Channels = Channels()
