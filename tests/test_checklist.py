@@ -183,3 +183,46 @@ def test_every_bundle_builds_with_defaults_and_each_material_appears_once(knowle
         assert checklist["steps"], slug
         steps = [i["item"] for s in checklist["steps"] for i in s["items"]]
         assert sorted(steps) == sorted(i["id"] for i in checklist["items"]), slug
+
+
+def step(checklist: dict, item_id: str) -> dict:
+    return next(i for s in checklist["steps"] for i in s["items"] if i["item"] == item_id)
+
+
+def test_a_calendar_day_limit_shows_as_natural_days_and_counts_as_fewer_working_days_on_the_path(knowledge):
+    checklist = build_checklist(
+        knowledge, "construction_permit", {}, ["construction_work_permit"], AFTER_2025_REFORM
+    )
+    permit = step(checklist, "construction_work_permit")["time_limit"]
+    assert (permit["days"], permit["unit"], permit["calendar_days"]) == (7, "自然日", True)
+    assert permit["working_days"] == 5 and permit["approximate"] is True  # ceil(7 × 5 / 7)
+    total = checklist["time_limit"]
+    assert "construction_work_permit" in total["critical_path"]
+    assert total["total_working_days"] == 5 and total["unit"] == "工作日"
+    assert total["approximate"] is True and "约" in total["note"]
+
+
+def test_a_path_of_working_day_limits_is_exact(knowledge):
+    checklist = build_checklist(knowledge, "marriage", MAINLAND_NO_EXTRAS, None, AFTER_2025_REFORM)
+    assert checklist["time_limit"]["approximate"] is False and "note" not in checklist["time_limit"]
+    assert all(i["time_limit"]["unit"] == "工作日" for s in checklist["steps"] for i in s["items"])
+
+
+def test_the_newborn_checklist_reminds_of_the_one_month_birth_registration_deadline(knowledge):
+    checklist = build_checklist(knowledge, "newborn", {}, None, AFTER_2025_REFORM)
+    deadline = next(d for d in checklist["deadlines"] if d["item"] == "newborn_hukou_registration")
+    assert "一个月" in deadline["text"] and "出生登记" in deadline["text"]
+    assert deadline["sources"][0]["article"] == "第七条"
+    assert step(checklist, "newborn_hukou_registration")["applicant_deadline"] == {
+        k: v for k, v in deadline.items() if k not in ("item", "item_name")
+    }
+
+
+def test_an_applicant_deadline_in_days_carries_its_unit(knowledge):
+    checklist = build_checklist(knowledge, "employee_hiring", {}, None, AFTER_2025_REFORM)
+    by_item = {d["item"]: d for d in checklist["deadlines"]}
+    insurance = by_item["employee_social_insurance_enrollment"]
+    assert (insurance["days"], insurance["unit"]) == (30, "自然日")
+    assert [d["item"] for d in checklist["deadlines"]] == [
+        i["id"] for i in checklist["items"] if i["id"] in by_item
+    ]
