@@ -57,6 +57,15 @@ SUGGEST_AT = 0.4  # below this a bundle is not worth a clarifying question
 _NEGATION = re.compile(
     r"(?:不是|并不是|并非|而非|而不是|不办|不想办|不用办|除了|还没到|还没轮到|暂不)([^,是还外]*)"
 )
+# Talk around a bundle's topic rather than an errand (profit, prices, feelings): no commitment unless an
+# errand word is there too ("开餐馆赚钱吗" is not a licence request; "开餐馆赚钱吗,要办什么证" is).
+_SMALL_TALK = re.compile(
+    r"赚钱|挣钱|赚不赚|挣不挣|赔钱|亏钱|利润|回本|生意好|好做吗|前景|便宜|贵不贵|哪家好|哪个牌子|好吃|好玩"
+    r"|烦死|烦人|无聊|郁闷|心烦|闹心|开心|高兴|羡慕|天天在家|感慨|聊聊"
+)
+_ERRAND = re.compile(
+    r"办|手续|材料|流程|申请|登记|证|报名|备案|审批|许可|需要|要求|怎么|去哪|多久|补贴|报销|领"
+)
 _LATIN_RUN = re.compile(r"[a-z]+(?:[ ,][a-z]+)*")
 
 
@@ -253,7 +262,8 @@ class Matcher:
             leader = max(evidence, key=evidence.__getitem__)
             if any(out_of_scope in name for name in self._materials.get(leader, ())):
                 out_of_scope = None  # a material of the leading bundle ("入学要居住证吗"), not a single item
-        return _decide(evidence, out_of_scope)
+        small_talk = _SMALL_TALK.search(masked) is not None and _ERRAND.search(masked) is None
+        return _decide(evidence, out_of_scope, small_talk)
 
     def _literal_spans(self, text: str) -> list[_Span]:
         """Keywords and out-of-scope terms found literally, longest first, none inside another."""
@@ -383,8 +393,8 @@ def _boundaries(tokens: list[str]) -> frozenset[int]:
     return frozenset(offsets)
 
 
-def _decide(evidence: Mapping[str, float], out_of_scope: str | None) -> MatchResult:
-    """Turn evidence into candidates and a decision: commit when sure and clear, ask when close."""
+def _decide(evidence: Mapping[str, float], out_of_scope: str | None, small_talk: bool = False) -> MatchResult:
+    """Turn evidence into candidates and a decision: commit when sure, clear and asked for; ask when close."""
     ranked = sorted(((e, slug) for slug, e in evidence.items() if e > 0), reverse=True)[:3]
     candidates = tuple(Candidate(slug, round(confidence(e), 3)) for e, slug in ranked)
     if not candidates:
@@ -392,7 +402,7 @@ def _decide(evidence: Mapping[str, float], out_of_scope: str | None) -> MatchRes
     top = ranked[0][0]
     close = tuple(c for c, (e, _) in zip(candidates, ranked, strict=True) if e >= AMBIGUOUS_AT * top)
     bar = COMMIT_AT if out_of_scope is None else COMMIT_BESIDE_OUT_OF_SCOPE_AT
-    if candidates[0].score >= bar and len(close) == 1:
+    if candidates[0].score >= bar and len(close) == 1 and not small_talk:
         return MatchResult("commit", candidates, out_of_scope)
     if candidates[0].score >= SUGGEST_AT and out_of_scope is None:
         return MatchResult("clarify", close, out_of_scope)
