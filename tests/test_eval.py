@@ -41,7 +41,9 @@ def test_accuracy_floor_on_unseen_set() -> None:
     assert summary["none_recall"] >= 0.9
 
 
-@pytest.mark.parametrize("name", ["blind_a", "blind_b", "blind_c", "blind_d", "blind_e", "blind_f"])
+@pytest.mark.parametrize(
+    "name", ["blind_a", "blind_b", "blind_c", "blind_d", "blind_e", "blind_f", "blind_g", "blind_h"]
+)
 def test_accuracy_floor_on_each_blind_set_we_tuned_on(name: str) -> None:
     knowledge, matcher = build_guide()
     cases = read_cases(DATA / f"{name}.jsonl")

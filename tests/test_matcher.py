@@ -185,3 +185,43 @@ def test_a_single_item_must_start_a_word(matcher: Matcher) -> None:
 def test_labour_leave_lawsuits_and_name_fixes_are_single_items(matcher: Matcher, text: str) -> None:
     """Leave, lawsuits and name corrections belong to no bundle."""
     assert matcher.match(text).slug is None
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("我們要辦理結婚登記", "marriage"),
+        ("公司結束營業 怎麼註銷", "company_deregistration"),
+        ("小朋友上幼稚園 報名要什麼", "school_enrollment"),
+        ("在外地住院 醫保怎麼報銷", "medical"),
+    ],
+)
+def test_traditional_characters_read_as_simplified(matcher: Matcher, text: str, slug: str) -> None:
+    assert matcher.match(text).slug == slug
+
+
+@pytest.mark.parametrize("text", ["开个奶茶店能赚钱吗", "退休以后好无聊", "开饭店的话哪家灶台便宜"])
+def test_small_talk_around_a_bundle_commits_to_nothing(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).slug is None
+
+
+def test_small_talk_beside_an_errand_still_commits(matcher: Matcher) -> None:
+    assert matcher.match("开奶茶店赚钱吗,要办什么证").slug == "business_operation"
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("我叔以前当过兵,现在回老家了", "veteran"),
+        ("当兵退下来,要去哪报到", "veteran"),
+        ("娃智力有问题,能申请啥", "disability_assistance"),
+        ("想open a company,要啥手续", "company_opening"),
+    ],
+)
+def test_situations_and_mixed_english_commit(matcher: Matcher, text: str, slug: str) -> None:
+    assert matcher.match(text).slug == slug
+
+
+@pytest.mark.parametrize("text", ["社保卡丢了怎么补", "户口本过期了吗", "补办医保卡"])
+def test_replacing_a_card_or_register_is_a_single_item(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).slug is None
