@@ -57,12 +57,14 @@ SUGGEST_AT = 0.4  # below this a bundle is not worth a clarifying question
 _NEGATION = re.compile(
     r"(?:不是|并不是|并非|而非|而不是|不办|不想办|不用办|除了|还没到|还没轮到|暂不)([^,是还外]*)"
 )
-# Talk around a bundle's topic rather than an errand (profit, prices, feelings): no commitment unless an
-# errand word is there too ("开餐馆赚钱吗" is not a licence request; "开餐馆赚钱吗,要办什么证" is).
+# Talk around a bundle's topic rather than an errand (profit, prices, advice, feelings): no commitment
+# unless an errand word is there too ("开餐馆赚钱吗" is not a licence request; "开餐馆赚钱吗,要办什么证" is).
 _SMALL_TALK = re.compile(
     r"赚钱|挣钱|赚不赚|挣不挣|赔钱|亏钱|利润|回本|生意好|好做吗|前景|便宜|贵不贵|哪家好|哪个牌子|好吃|好玩"
     r"|烦死|烦人|无聊|郁闷|心烦|闹心|开心|高兴|羡慕|天天在家|感慨|聊聊"
-    r"|装修|学费|房租|房价|彩礼|婚纱|婚礼|酒席|摆酒|礼金|份子钱"
+    r"|装修|学费|房租|房价|彩礼|婚纱|婚礼|酒席|摆酒|礼金|份子钱|用品|礼物|送什么|奶粉|玩具|旅游"
+    r"|值不值|值得|划算|好还是|哪个好|什么好|合适|好贵|太贵|好累|太累|哪里招|去哪招"
+    r"|想他|想她|想念|难过|伤心|老哭|害怕|不想上班"
 )
 _ERRAND = re.compile(
     r"办|手续|材料|流程|申请|登记|证|报名|备案|审批|许可|需要|要求|怎么|去哪|多久|补贴|报销|领|过户|注销|迁|落户"
