@@ -207,7 +207,7 @@ def test_traditional_characters_read_as_simplified(matcher: Matcher, text: str, 
         "退休以后好无聊",
         "开饭店的话哪家灶台便宜",
         "买二手房划算吗",
-        "我妈走了好几年了,很想她",
+        "我妈走了好几年了,很想念她",
     ],
 )
 def test_small_talk_around_a_bundle_commits_to_nothing(matcher: Matcher, text: str) -> None:
