@@ -53,6 +53,16 @@ def test_accuracy_floor_on_each_blind_set_we_tuned_on(name: str) -> None:
     assert summary["none_recall"] >= 0.95
 
 
+@pytest.mark.parametrize("name", ["blind_i", "blind_j"])
+def test_accuracy_floor_on_the_hotline_and_front_desk_sets(name: str) -> None:
+    knowledge, matcher = build_guide()
+    cases = read_cases(DATA / f"{name}.jsonl")
+    summary = summarise(run(cases, lambda text: first_reply_bundle(knowledge, matcher, text)))
+    assert summary["accuracy"] >= 0.99
+    assert summary["none_precision"] >= 0.99
+    assert summary["none_recall"] >= 0.97
+
+
 @pytest.mark.parametrize("flag", [["--json"], []])
 def test_cli_report(flag: list[str]) -> None:
     done = subprocess.run(

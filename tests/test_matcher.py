@@ -234,3 +234,36 @@ def test_situations_and_mixed_english_commit(matcher: Matcher, text: str, slug: 
 @pytest.mark.parametrize("text", ["社保卡丢了怎么补", "户口本过期了吗", "补办医保卡"])
 def test_replacing_a_card_or_register_is_a_single_item(matcher: Matcher, text: str) -> None:
     assert matcher.match(text).slug is None
+
+
+@pytest.mark.parametrize(
+    "text, slug",
+    [
+        ("请问一下,我想跟朋友合伙办一家公司,名称都起好了,下一步去哪申报?", "company_opening"),
+        ("新开的公司对公户是不是要等执照下来才能开?", "company_opening"),
+        ("我们老厂房打算翻建,需要走哪些审批?", "construction_permit"),
+        ("药店想顺便卖医疗器械,备案要准备什么?", "business_operation"),
+        ("我老公是本地人,我嫁过来以后户口怎么迁?", "marriage"),
+        ("家里遭了水灾,生活没着落,能申请补助吗?", "disability_assistance"),
+        ("我是退伍回来的,想参加就业培训,在哪报名?", "veteran"),
+        ("人事说我下个月退休,让我先准备手续资料", "retirement"),
+        ("父亲病故了,名下的存款怎么处理?", "after_death"),
+    ],
+)
+def test_roundabout_hotline_requests_commit(matcher: Matcher, text: str, slug: str) -> None:
+    assert matcher.match(text).slug == slug
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "孩子打算出国留学,要办什么手续?",
+        "申请助学贷款要去哪里?",
+        "公司股东想把股权转让出去,怎么办?",
+        "公司要开增值税专用发票,找谁?",
+        "现役军人探亲假有几天?",
+        "从开发商手里买的新房,网签合同在哪里查?",
+    ],
+)
+def test_changes_tax_study_abroad_and_active_duty_are_no_bundle(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).slug is None

@@ -53,9 +53,10 @@ COMMIT_BESIDE_OUT_OF_SCOPE_AT = 0.75  # … or this, when the text also names an
 AMBIGUOUS_AT = 0.6  # … unless the runner-up has this share of the leader's evidence: then ask
 SUGGEST_AT = 0.4  # below this a bundle is not worth a clarifying question
 
-# A negation masks what follows it up to the end of the clause or the contrast ("不是A,是B" / "不是A而是B").
+# A negation masks what follows it up to the end of the clause or the contrast ("不是A,是B" / "不是A而是B");
+# "是不是" asks a yes/no question and negates nothing ("是不是要执照下来才能办").
 _NEGATION = re.compile(
-    r"(?:不是|并不是|并非|而非|而不是|不办|不想办|不用办|除了|还没到|还没轮到|暂不)([^,是还外]*)"
+    r"(?:(?<!是)不是|并不是|并非|而非|而不是|不办|不想办|不用办|除了|还没到|还没轮到|暂不)([^,是还外]*)"
 )
 # Talk around a bundle's topic rather than an errand (profit, prices, advice, feelings): no commitment
 # unless an errand word is there too ("开餐馆赚钱吗" is not a licence request; "开餐馆赚钱吗,要办什么证" is).
@@ -68,6 +69,7 @@ _SMALL_TALK = re.compile(
 )
 _ERRAND = re.compile(
     r"办|弄|搞|咋|跑|手续|材料|流程|申请|登记|证|报名|备案|审批|许可|需要|要求|怎么|去哪|多久|补贴|报销|领|过户|注销|迁|落户"
+    r"|第一步|步骤|申报|处理"
 )
 _LATIN_RUN = re.compile(r"[a-z]+(?:[ ,][a-z]+)*")
 
