@@ -41,26 +41,21 @@ def test_accuracy_floor_on_unseen_set() -> None:
     assert summary["none_recall"] >= 0.9
 
 
-@pytest.mark.parametrize(
-    "name", ["blind_a", "blind_b", "blind_c", "blind_d", "blind_e", "blind_f", "blind_g", "blind_h"]
-)
-def test_accuracy_floor_on_each_blind_set_we_tuned_on(name: str) -> None:
-    knowledge, matcher = build_guide()
-    cases = read_cases(DATA / f"{name}.jsonl")
-    summary = summarise(run(cases, lambda text: first_reply_bundle(knowledge, matcher, text)))
-    assert summary["accuracy"] >= 0.97
-    assert summary["none_precision"] >= 0.95
-    assert summary["none_recall"] >= 0.95
+TUNED_FLOORS = [(name, 0.97, 0.95, 0.95) for name in "abcdefgh"] + [
+    (name, 0.99, 0.99, 0.97) for name in "ij"  # the hotline and front-desk sets
+]
 
 
-@pytest.mark.parametrize("name", ["blind_i", "blind_j"])
-def test_accuracy_floor_on_the_hotline_and_front_desk_sets(name: str) -> None:
+@pytest.mark.parametrize(("name", "accuracy", "none_precision", "none_recall"), TUNED_FLOORS)
+def test_accuracy_floor_on_each_blind_set_we_tuned_on(
+    name: str, accuracy: float, none_precision: float, none_recall: float
+) -> None:
     knowledge, matcher = build_guide()
-    cases = read_cases(DATA / f"{name}.jsonl")
+    cases = read_cases(DATA / f"blind_{name}.jsonl")
     summary = summarise(run(cases, lambda text: first_reply_bundle(knowledge, matcher, text)))
-    assert summary["accuracy"] >= 0.99
-    assert summary["none_precision"] >= 0.99
-    assert summary["none_recall"] >= 0.97
+    assert summary["accuracy"] >= accuracy
+    assert summary["none_precision"] >= none_precision
+    assert summary["none_recall"] >= none_recall
 
 
 @pytest.mark.parametrize("flag", [["--json"], []])
