@@ -12,7 +12,7 @@ import pytest
 from server.config import Settings
 from server.db import close_db, init_db
 from server.models import Conversation, Turn
-from server.turns import TurnRecord, TurnRecorder
+from server.turns import WRITE_CHUNK, TurnRecord, TurnRecorder
 from tests.conftest import real_url
 from tests.spec import assert_matches_spec
 
@@ -194,6 +194,23 @@ async def test_recorder_writes_in_batches_and_everything_on_stop(migrated: Setti
         conversation = await Conversation.get(id="c" * 32)
         assert conversation.turn_count == 3 and conversation.bundle == "marriage"
     finally:
+        await close_db()
+
+
+async def test_a_large_batch_is_written_whole_in_chunks(migrated: Settings) -> None:
+    await init_db(migrated)
+    try:
+        recorder = TurnRecorder(flush_seconds=3600)
+        now = dt.datetime.now(dt.UTC)
+        count = WRITE_CHUNK * 2 + 7
+        for seq in range(1, count + 1):
+            turn = TurnRecord("e" * 32, None, seq, "领证", "marriage", 0.9, "question", {}, 1.0, now)
+            recorder.record(turn)
+        assert await recorder.flush() == count
+        assert await Turn.filter(conversation_id="e" * 32).count() == count
+        assert (await Conversation.get(id="e" * 32)).turn_count == count
+    finally:
+        await recorder.stop()
         await close_db()
 
 
