@@ -1,7 +1,8 @@
 """The shape of `knowledge/`: pydantic models that parse, validate and freeze the data files.
 
 Every fact that changes on a known date carries `valid_from` / `valid_until`, so what is
-served follows the date a question is asked on (see `Dated` and `Knowledge.as_of`).
+served follows the date a question is asked on (see `Dated.in_force`; the guide, checklist and
+bundle routes filter by it).
 """
 
 from __future__ import annotations
