@@ -79,9 +79,11 @@ def wrk(url: str, seconds: int, script: Path | None) -> tuple[float, str]:
     if script:
         command[1:1] = ["-s", str(script)]
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p99 = re.search(r"99%\s+(\S+)", output).group(1)
-    return rps, p99
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p99 = re.search(r"99%\s+(\S+)", output)
+    if rps is None or p99 is None:
+        raise RuntimeError(f"wrk printed no figures:\n{output}")
+    return float(rps.group(1)), p99.group(1)
 
 
 def main() -> int:

@@ -113,7 +113,8 @@ class RedisKV:
         self._incr = self._redis.register_script(self._INCR)
 
     async def get(self, key: str) -> str | None:
-        return await self._redis.get(key)
+        value = await self._redis.get(key)
+        return None if value is None else str(value)
 
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
         await self._redis.set(key, value, px=None if ttl is None else int(ttl * 1000))

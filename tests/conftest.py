@@ -74,9 +74,7 @@ async def settings(request, make_settings) -> Settings:
     """Each test using this runs twice: embedded (SQLite, in-process kv) and real (PostgreSQL, Redis)."""
     if request.param == "embedded":
         return make_settings()
-    return make_settings(
-        database_url=await fresh_postgres_url(), redis_url=real_url("TEST_REDIS_URL")
-    )
+    return make_settings(database_url=await fresh_postgres_url(), redis_url=real_url("TEST_REDIS_URL"))
 
 
 @pytest.fixture

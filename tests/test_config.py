@@ -39,8 +39,12 @@ def test_production_refuses_unsafe_settings(overrides: dict, message: str) -> No
 
 def test_production_accepts_safe_settings() -> None:
     Settings(
-        app_env="production", secret_key="s" * 40, redis_url="redis://x", database_url="postgres://x/y",
-        data_encryption_key="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", sms_provider="tencent",
+        app_env="production",
+        secret_key="s" * 40,
+        redis_url="redis://x",
+        database_url="postgres://x/y",
+        data_encryption_key="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        sms_provider="tencent",
     ).check_production()
     assert DEV_SECRET != "s" * 40
 

@@ -42,7 +42,8 @@ def test_accuracy_floor_on_unseen_set() -> None:
 
 
 TUNED_FLOORS = [(name, 0.97, 0.95, 0.95) for name in "abcdefgh"] + [
-    (name, 0.99, 0.99, 0.97) for name in "ij"  # the hotline and front-desk sets
+    (name, 0.99, 0.99, 0.97)
+    for name in "ij"  # the hotline and front-desk sets
 ]
 
 

@@ -175,7 +175,7 @@ def test_compound_parts_match_as_written_spelled_or_heard(matcher: Matcher, text
 
 
 def test_a_single_item_must_start_a_word(matcher: Matcher) -> None:
-    """"房贷" inside "厂房贷款" is no mortgage question: the factory's mortgage release is real estate."""
+    """ "房贷" inside "厂房贷款" is no mortgage question: the factory's mortgage release is real estate."""
     result = matcher.match("工厂的厂房贷款还完了，抵押怎么注销")
     assert result.out_of_scope is None
     assert result.slug == "enterprise_real_estate"

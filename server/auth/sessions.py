@@ -101,7 +101,7 @@ class Sessions:
             .values_list("family", flat=True)
         )
         for family in families:
-            await self.revoke_family(family)
+            await self.revoke_family(str(family))
 
     async def is_revoked(self, claims: Claims) -> bool:
         return await self.kv.get(self._revoked_key(claims.family)) is not None

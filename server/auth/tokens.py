@@ -53,7 +53,7 @@ class KeyRing:
         if settings.jwt_algorithm == "HS256":
             current_signing: Any = settings.secret_key
             current_verify: Any = settings.secret_key
-            previous = dict(settings.jwt_previous_keys)
+            previous: dict[str, Any] = dict(settings.jwt_previous_keys)
         else:
             if not settings.jwt_private_key:
                 raise ValueError(f"JWT_PRIVATE_KEY is required for {settings.jwt_algorithm}")
@@ -123,9 +123,8 @@ class TokenService:
             raise InvalidToken(f"algorithm {header.get('alg')!r} is not the configured one")
         if _FORBIDDEN_HEADERS & header.keys():
             raise InvalidToken("token carries its own key material")
-        key = (
-            self.keys.verification_keys.get(header.get("kid")) if isinstance(header.get("kid"), str) else None
-        )
+        kid = header.get("kid")
+        key = self.keys.verification_keys.get(kid) if isinstance(kid, str) else None
         if key is None:
             raise InvalidToken("unknown kid")
         audiences = [self.audiences[kind]] if kind else list(self.audiences.values())

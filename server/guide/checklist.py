@@ -70,9 +70,9 @@ def chosen_options(knowledge: Knowledge, slug: str, answers: Mapping[str, str], 
             raise ChecklistError("unknown_option", f"Question '{question_id}' has no option '{option_id}'.")
     picked: list[Option] = []
     for question in questions.values():
-        option_id = answers.get(question.id)
-        if option_id is not None and applies(question, answers):
-            option = find_option(question, option_id, day)
+        answer = answers.get(question.id)
+        if answer is not None and applies(question, answers):
+            option = find_option(question, answer, day)
             if option is not None:
                 picked.append(option)
     return picked
@@ -273,8 +273,9 @@ def critical_path(knowledge: Knowledge, layers: Sequence[Sequence[str]]) -> tupl
             )
     if not finish:
         return 0, []
-    last: str | None = max(finish, key=lambda i: finish[i])
-    total = finish[last]
+    end = max(finish, key=lambda i: finish[i])
+    total = finish[end]
+    last: str | None = end
     chain: list[str] = []
     while last is not None:
         chain.append(last)

@@ -185,7 +185,7 @@ class _Turn:
     def _subject(self, text: str) -> dict[str, Any]:
         """Match the text as a subject: commit (new topic or refinement), clarify, or fall back."""
         result = self.matcher.match(text)
-        if result.decision == "commit" and result.slug in self.knowledge.bundles:
+        if result.decision == "commit" and result.slug is not None and result.slug in self.knowledge.bundles:
             if result.slug == self.state["bundle"]:
                 self._remember(text)
                 return self._advance(self._infer())

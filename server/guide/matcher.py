@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -359,7 +359,7 @@ def _forms(term: str, norm: Callable[[str], str]) -> tuple[str, ...]:
 
 
 def _parts(term: str) -> tuple[tuple[str, ...], ...]:
-    """"A|B+C" -> (("A", "B"), ("C",)): every part must be present, by any of its alternatives."""
+    """ "A|B+C" -> (("A", "B"), ("C",)): every part must be present, by any of its alternatives."""
     return tuple(tuple(part.split(ALTERNATIVE)) for part in term.split(COMPOUND))
 
 
@@ -389,7 +389,7 @@ class _CompoundIndex:
         return [self._owners[i] for i, parts in present.items() if len(parts) == self._sizes[i]]
 
 
-def _boundaries(tokens: list[str]) -> frozenset[int]:
+def _boundaries(tokens: Sequence[str]) -> frozenset[int]:
     """Offsets in the joined text where a token starts or ends."""
     offsets, at = {0}, 0
     for token in tokens:

@@ -6,6 +6,8 @@ they use no quotes and no semicolons.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -38,7 +40,7 @@ class Turn(Model):
     bundle = fields.CharField(max_length=64, null=True)
     confidence = fields.FloatField(null=True)
     reply_type = fields.CharField(max_length=16)
-    reply = fields.JSONField()
+    reply: dict[str, Any] = fields.JSONField()
     latency_ms = fields.FloatField()
     created_at = fields.DatetimeField()
 

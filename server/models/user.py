@@ -6,6 +6,8 @@ they use no quotes and no semicolons.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -82,7 +84,7 @@ class AuditEntry(Model):
     action = fields.CharField(max_length=128)
     conversation_id = fields.CharField(max_length=32, null=True, db_index=True)
     application_id = fields.CharField(max_length=64, null=True, db_index=True)
-    detail = fields.JSONField(default=dict)
+    detail: dict[str, Any] = fields.JSONField(default=dict)
     ip = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
