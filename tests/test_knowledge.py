@@ -157,7 +157,10 @@ def test_retirement_rules_follow_the_reform_dates() -> None:
 
     assert "女工人50周岁" in notes(dt.date(2024, 12, 31))
     assert "女工人50周岁" not in notes(TODAY) and "63周岁" in notes(TODAY)
-    assert "逐步提高到20年" in notes(dt.date(2030, 1, 1))
+    # Minimum contribution goes by the year statutory age is reached, so it is one rule from 2025 on.
+    assert "累计缴费满15年" in notes(dt.date(2024, 12, 31))
+    for day in (TODAY, dt.date(2030, 1, 1)):
+        assert "按本人达到法定退休年龄的年份确定" in notes(day) and "2039年起为20年" in notes(day)
     guide = bundle_guide(knowledge, "retirement", TODAY)
     assert _item(guide, "pension_benefit_approval")["time_limit"]["statutory_days"] == 20
     assert _item(guide, "housing_fund_retirement_withdrawal")["time_limit"]["statutory_days"] == 3

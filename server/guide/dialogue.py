@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from server.guide import retirement_dialogue
 from server.guide.checklist import (
     ChecklistError,
     applies,
@@ -34,6 +35,7 @@ from server.guide.checklist import (
 )
 from server.guide.knowledge import Knowledge
 from server.guide.matcher import Matcher, MatchResult
+from server.guide.retirement_age import RetirementAgeError
 from server.guide.schema import Bundle, Option, Question
 
 BUNDLE_QUESTION = "bundle"
@@ -113,6 +115,8 @@ class _Turn:
 
     def run(self, message: Message) -> dict[str, Any]:
         """Structured parts first (answer, chosen items), then free text; then say what comes next."""
+        if message.answer is not None and retirement_dialogue.owns(message.answer[0]):
+            return self._retirement_date(None, message.answer) or self._fallback(None)
         if message.answer is not None:
             return self._structured_answer(*message.answer)
         if message.chosen_items is not None:
@@ -157,6 +161,8 @@ class _Turn:
             return {"type": "reset", "text": "好的,我们重新开始。请告诉我您想办什么事,例如“我们想领结婚证”。"}
         if not _MEANINGFUL.search(text):
             return self._fallback(None)
+        if (reply := self._retirement_date(text, None)) is not None:
+            return reply
         pending = self.state["pending"]
         if pending == BUNDLE_QUESTION:
             picked = self._pick_candidate(text, normal)
@@ -179,6 +185,24 @@ class _Turn:
         if self.state["bundle"] and (topic := _follow_up_topic(text) or self._faq_or_item(text)):
             return self._follow_up(topic, text)
         return self._subject(text)
+
+    def _retirement_date(self, text: str | None, answer: tuple[str, str] | None) -> dict[str, Any] | None:
+        """'When can I retire?': the retirement bundle's own calculation, asking only what is missing."""
+        facts = self.state.get(retirement_dialogue.STATE_KEY)
+        try:
+            outcome = retirement_dialogue.respond(facts, text, answer, self.knowledge.retirement, self.today)
+        except RetirementAgeError as exc:
+            raise DialogueError(exc.code, exc.message) from exc
+        if outcome is None:
+            return None
+        if self.state["bundle"] != retirement_dialogue.BUNDLE:
+            self.state = {**new_state(), "bundle": retirement_dialogue.BUNDLE}
+        self.state[retirement_dialogue.STATE_KEY], reply = outcome
+        pending = self.state["pending"]
+        if reply["type"] == "answer" and pending not in (None, ITEMS_PENDING, BUNDLE_QUESTION):
+            if question := self._question(pending):
+                reply["question"] = self._question_reply(question, [])
+        return reply
 
     # --- bundles --------------------------------------------------------------------------------
 

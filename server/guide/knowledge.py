@@ -33,11 +33,13 @@ from server.guide.schema import (
     Meta,
     Option,
     Question,
+    RetirementRules,
 )
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "knowledge"
 WHOLE_FILE = "(file)"
 GLOBAL_LEXICON = "_global"
+RETIREMENT_FILE = "retirement_age.yaml"
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BROKEN = object()  # a file that could not be read or parsed (already reported)
 M = TypeVar("M", bound=BaseModel)
@@ -75,6 +77,7 @@ class Knowledge:
     materials: Mapping[str, Material]
     lexicons: Mapping[str, Lexicon]
     global_lexicon: GlobalLexicon
+    retirement: RetirementRules | None  # None only in partial knowledge (`stats` on a broken tree)
 
 
 # --- reading files ---------------------------------------------------------------------------
@@ -446,6 +449,25 @@ def _check_unused_materials(
             reader.report(file, f"{where}.id", f"material {material_id!r} is used by no item or option")
 
 
+def _check_retirement(reader: _Reader, file: str, rules: RetirementRules) -> None:
+    """Track ids are unique, both sexes are covered, and no term names two tracks."""
+    seen: dict[str, int] = {}
+    owner: dict[str, str] = {}
+    for index, track in enumerate(rules.tracks):
+        if track.id in seen:
+            reader.report(file, f"tracks[{index}].id", f"duplicate track id {track.id!r}")
+        seen.setdefault(track.id, index)
+        for t_index, term in enumerate(track.terms):
+            first = owner.setdefault(_normal(term), track.id)
+            if first != track.id:
+                reader.report(
+                    file, f"tracks[{index}].terms[{t_index}]", f"term {term!r} also names track {first!r}"
+                )
+    for sex in ("male", "female"):
+        if not any(track.sex == sex for track in rules.tracks):
+            reader.report(file, "tracks", f"no track for sex {sex!r}")
+
+
 # --- loading ---------------------------------------------------------------------------------
 
 
@@ -458,12 +480,15 @@ def _load(root: Path) -> tuple[Knowledge, list[Problem]]:
     bundles = _load_named(reader, "bundles", Bundle)
     lexicons = _load_named(reader, "lexicon", Lexicon)
     global_lexicon = _load_single(reader, root / "lexicon" / f"{GLOBAL_LEXICON}.yaml", GlobalLexicon)
+    retirement = _load_single(reader, root / RETIREMENT_FILE, RetirementRules)
     _check_items(reader, items, materials)
     _check_cycles(reader, items)
     for file, bundle in bundles.values():
         _check_bundle(reader, file, bundle, items, materials)
     _check_contract(reader, bundles)
     _check_lexicons(reader, lexicons, bundles)
+    if retirement is not None:
+        _check_retirement(reader, f"{root.name}/{RETIREMENT_FILE}", retirement)
     if not reader.unreadable:  # otherwise a use may sit in the unreadable file
         _check_unused_materials(reader, materials, items, (bundle for _, bundle in bundles.values()))
     meta = meta or Meta(version="invalid", reviewed_on=dt.date.min, reviewed_by="-")
@@ -476,6 +501,7 @@ def _load(root: Path) -> tuple[Knowledge, list[Problem]]:
         materials=MappingProxyType(dict(materials.entries)),
         lexicons=MappingProxyType({slug: lexicon for slug, (_, lexicon) in lexicons.items()}),
         global_lexicon=global_lexicon or GlobalLexicon(),
+        retirement=retirement,
     )
     return knowledge, reader.problems
 

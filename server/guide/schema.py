@@ -41,12 +41,37 @@ class Dated(Frozen):
         )
 
 
+class SourceKind(StrEnum):
+    """What a source is; only the first four are official and may be `high`."""
+
+    statute = "statute"  # 法律 (全国人大及其常委会)
+    state_council = "state_council"  # 行政法规、国务院及国务院办公厅文件
+    ministry = "ministry"  # 部门规章、部委文件和公告
+    provincial_guide = "provincial_guide"  # 省、市政府或部门的官方办事指南、方案
+    secondary = "secondary"  # 转载、镜像、媒体、论坛、第三方解读
+
+
+OFFICIAL_KINDS = frozenset(kind for kind in SourceKind if kind is not SourceKind.secondary)
+
+# A date as precise as it is known: 2024-09-13, 2024-09 or 2024 (e.g. the year in a document number).
+PartialDate = Annotated[
+    str, StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+]
+
+
 class Source(Frozen):
-    """Where a fact comes from; `confidence` mirrors the research marks (high/medium/low/unverified)."""
+    """Where a fact comes from: what kind of source, when published or retrieved, how sure we are.
+
+    `confidence` mirrors the research marks (high/medium/low/unverified); only official kinds may be
+    `high`, and secondary sources (mirrors, forums, media) are at most `low`.
+    """
 
     title: Text
     url: str | None = None
     article: str | None = None
+    kind: SourceKind | None = None
+    published: PartialDate | None = None  # publication (or adoption) date of the document
+    retrieved: PartialDate | None = None  # when the page was read, for web pages without a date
     confidence: str = Field(default="high", pattern=r"^(high|medium|low|unverified)$")
 
 
@@ -295,6 +320,66 @@ class GlobalLexicon(Frozen):
     out_of_scope: tuple[Text, ...] = ()  # single items and topics we do not bundle (护照, 离婚 …)
     fillers: tuple[Text, ...] = ()  # politeness and filler words stripped before matching
     synonyms: dict[str, str] = {}  # normalisations shared by all bundles
+
+
+# --- statutory retirement age ------------------------------------------------------------------
+
+YearMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+class RetirementTrack(Frozen):
+    """One row group of the reform's tables: who it covers and how their age moves."""
+
+    id: Slug
+    label: Text  # 男职工, 原法定退休年龄为50周岁的女职工 …
+    sex: str = Field(pattern=r"^(male|female)$")
+    original_age_months: int = Field(gt=0)  # 60 years = 720
+    first_delayed_birth: YearMonth  # first birth month whose age is delayed
+    birth_months_per_step: int = Field(gt=0)  # every this many birth months add one month
+    max_delay_months: int = Field(gt=0)  # the cap: the final age is original + this
+    table: Text  # which attached table this is, for citing
+    terms: tuple[Text, ...] = ()  # how people name this track in conversation
+
+
+class MinimumContribution(Frozen):
+    """Minimum contribution for a monthly pension by the year statutory age is reached."""
+
+    base_months: int = Field(gt=0)  # before `first_raised_year`
+    first_raised_year: int
+    first_raised_months: int = Field(gt=0)
+    raise_per_year_months: int = Field(ge=0)
+    cap_months: int = Field(gt=0)
+
+
+class Flexibility(Frozen):
+    """弹性退休: how far before and after statutory age one may retire (never below the original age)."""
+
+    max_early_months: int = Field(ge=0)
+    max_late_months: int = Field(ge=0)
+
+
+class RetirementWording(Frozen):
+    """How people ask about their retirement date, and what the guide asks back."""
+
+    ask: tuple[Text, ...] = Field(min_length=1)  # phrasings that ask when one may retire
+    male_terms: tuple[Text, ...] = Field(min_length=1)
+    female_terms: tuple[Text, ...] = Field(min_length=1)
+    ask_sex: Text
+    ask_birth: Text
+    ask_track: Text
+    track_help: Text
+
+
+class RetirementRules(Dated):
+    """`knowledge/retirement_age.yaml`: the reform's tables as data, with their sources."""
+
+    reform_start: dt.date  # the first day the reform applies (ages reached before keep the old rule)
+    tracks: tuple[RetirementTrack, ...] = Field(min_length=1)
+    minimum_contribution: MinimumContribution
+    flexibility: Flexibility
+    wording: RetirementWording
+    notes: tuple[Note, ...] = ()
+    sources: tuple[Source, ...] = Field(min_length=1)
 
 
 class Meta(Frozen):

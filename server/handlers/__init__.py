@@ -6,5 +6,6 @@ from server.handlers.departments import bp as departments_bp
 from server.handlers.guide import bp as guide_bp
 from server.handlers.health import bp as health_bp
 from server.handlers.operators import bp as operators_bp
+from server.handlers.retirement import bp as retirement_bp
 
-BLUEPRINTS = (health_bp, bundles_bp, auth_bp, operators_bp, departments_bp, guide_bp)
+BLUEPRINTS = (health_bp, bundles_bp, auth_bp, operators_bp, departments_bp, guide_bp, retirement_bp)

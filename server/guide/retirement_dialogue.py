@@ -1,0 +1,233 @@
+"""The guide's answer to "when can I retire?": gather sex, birth month and track, asking only what is missing.
+
+Pure and self-contained so the dialogue can call it in one place: `respond` takes the facts gathered so
+far (kept by the dialogue under `STATE_KEY`), the user's text or button press, and returns the new facts
+and a reply — a `question` for the first missing fact, or an `answer` with the calculation — or None when
+the turn is not about the retirement date. Phrasings come from `knowledge/retirement_age.yaml`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from server.guide.retirement_age import (
+    RetirementAgeError,
+    YearMonth,
+    describe,
+    find_track,
+    retirement_date,
+    tracks_for,
+)
+from server.guide.schema import RetirementRules
+
+STATE_KEY = "retirement_date"
+QUESTION_PREFIX = "retirement_date."
+BUNDLE = "retirement"
+SEX_LABELS = {"male": "男职工", "female": "女职工"}
+_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
+_CN_MONTHS = {"十二": 12, "十一": 11, "十": 10} | {c: i for i, c in enumerate("一二三四五六七八九", 1)}
+_BIRTH_FULL = re.compile(r"(?<!\d)(\d{4}|\d{2})\s*(?:年|\.|/|-)\s*(\d{1,2})(?!\d)\s*(?:月|份)?")
+_BIRTH_CHINESE = re.compile(r"([〇零一二三四五六七八九]{2,4})年([一二三四五六七八九十]{1,3})月")
+_YEAR_ONLY = re.compile(r"(?:(?<!\d)(\d{4}|\d{2})\s*年(?:出生|生的|生人|生)|是(\d{4}|\d{2})年的)")
+_MONTH_ONLY = re.compile(r"^\D*?(\d{1,2}|十二|十一|十|[一二三四五六七八九])\s*(?:月|月份)\D*$")
+# When the track was just asked, the original age alone answers it (checked longest first).
+_TRACK_BY_AGE = (
+    ("五十五", "female_worker_55"),
+    ("55", "female_worker_55"),
+    ("五十", "female_worker_50"),
+    ("50", "female_worker_50"),
+)
+
+
+def owns(question_id: str) -> bool:
+    """True for the question ids this module asks (`retirement_date.sex` …)."""
+    return question_id.startswith(QUESTION_PREFIX)
+
+
+def respond(
+    facts: dict[str, Any] | None,
+    text: str | None,
+    answer: tuple[str, str] | None,
+    rules: RetirementRules | None,
+    today: dt.date,
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(new facts, reply) when this turn is about the user's retirement date; None otherwise.
+
+    Raises RetirementAgeError for a button press that does not fit what was asked.
+    """
+    if rules is None or not rules.in_force(today):
+        return None
+    known = dict(facts or {})
+    if answer is not None:
+        found = _from_answer(known, *answer, rules)
+    else:
+        found = _from_text(text or "", known, rules, today)
+        asks = any(phrase in (text or "") for phrase in rules.wording.ask)
+        if not asks and not (facts and found and (known.get("asking") or _is_follow_up(text or ""))):
+            return None
+    known.update(found)
+    return _next(known, found, rules, today)
+
+
+def _is_follow_up(text: str) -> bool:
+    """A short 'what if' after an answer: '女工人呢', '那1976年的呢'."""
+    return text.rstrip("?？。 ").endswith(("呢", "吗", "呀"))
+
+
+def _from_answer(known: dict[str, Any], question_id: str, option_id: str, rules: RetirementRules) -> dict:
+    """A button press (or typed option id) for the fact being asked."""
+    fact = question_id.removeprefix(QUESTION_PREFIX)
+    if fact != known.get("asking"):
+        raise RetirementAgeError("question_not_asked", f"Question '{question_id}' is not pending.")
+    if fact == "sex" and option_id in SEX_LABELS:
+        return {"sex": option_id}
+    if fact == "track" and option_id in {t.id for t in tracks_for(rules, known.get("sex", ""))}:
+        return {"track": option_id}
+    if fact == "birth":
+        try:
+            return {"birth": str(YearMonth.parse(option_id))}
+        except RetirementAgeError:
+            pass
+    raise RetirementAgeError("unknown_option", f"Question '{question_id}' has no option '{option_id}'.")
+
+
+def _from_text(text: str, known: dict[str, Any], rules: RetirementRules, today: dt.date) -> dict[str, Any]:
+    """The facts a text gives: sex, birth month (or year), track."""
+    found: dict[str, Any] = {}
+    wording = rules.wording
+    male = any(term in text for term in wording.male_terms)
+    female = any(term in text for term in wording.female_terms)
+    asking = known.get("asking")
+    if asking == "sex" and not (male or female):
+        male, female = "男" in text and "女" not in text, "女" in text and "男" not in text
+    if male != female:
+        found["sex"] = "male" if male else "female"
+    birth = _birth(text, known.get("birth_year"), today)
+    if isinstance(birth, YearMonth):
+        found["birth"] = str(birth)
+    elif isinstance(birth, int):
+        found["birth_year"] = birth
+    track = _track(text, rules, asking == "track")
+    if track:
+        found["track"] = track
+        found.setdefault("sex", next(t.sex for t in rules.tracks if t.id == track))
+    return found
+
+
+def _year(digits: str, today: dt.date) -> int | None:
+    """A plausible birth year of someone asking about retirement: 1930 up to 14 years ago."""
+    year = int(digits)
+    if len(digits) == 2:
+        year += 1900 if year > today.year % 100 else 2000
+    return year if 1930 <= year <= today.year - 14 else None
+
+
+def _birth(text: str, known_year: int | None, today: dt.date) -> YearMonth | int | None:
+    """Birth as a month, or a bare year (the month still to ask), from '1975年6月', '七五年六月', '75年的'."""
+    for match in _BIRTH_FULL.finditer(text):
+        year, month = _year(match.group(1), today), int(match.group(2))
+        if year and 1 <= month <= 12:
+            return YearMonth(year, month)
+    for match in _BIRTH_CHINESE.finditer(text):
+        year = _year("".join(_DIGITS[c] for c in match.group(1)), today)
+        month = _CN_MONTHS.get(match.group(2))
+        if year and month:
+            return YearMonth(year, month)
+    if (only := _YEAR_ONLY.search(text)) and (year := _year(only.group(1) or only.group(2), today)):
+        return year
+    if known_year and (month_only := _MONTH_ONLY.match(text.strip())):
+        raw = month_only.group(1)
+        month = int(raw) if raw.isdigit() else _CN_MONTHS[raw]
+        if 1 <= month <= 12:
+            return YearMonth(known_year, month)
+    return None
+
+
+def _track(text: str, rules: RetirementRules, asked: bool) -> str | None:
+    """A track named by its terms, or, when just asked, by the original age alone ('50', '五十五')."""
+    for track in rules.tracks:
+        if any(term in text for term in track.terms):
+            return track.id
+    if asked:
+        return next((track_id for number, track_id in _TRACK_BY_AGE if number in text), None)
+    return None
+
+
+def _understood(found: dict[str, Any], rules: RetirementRules) -> list[dict[str, str]]:
+    """What this turn's words settled, in the dialogue's `understood` shape."""
+    understood = []
+    if "sex" in found:
+        understood.append(
+            {
+                "question_id": QUESTION_PREFIX + "sex",
+                "option_id": found["sex"],
+                "label": SEX_LABELS[found["sex"]],
+            }
+        )
+    if "birth" in found:
+        label = YearMonth.parse(found["birth"]).chinese()
+        understood.append(
+            {"question_id": QUESTION_PREFIX + "birth", "option_id": found["birth"], "label": label}
+        )
+    if "track" in found:
+        label = next(t.label for t in rules.tracks if t.id == found["track"])
+        understood.append(
+            {"question_id": QUESTION_PREFIX + "track", "option_id": found["track"], "label": label}
+        )
+    return understood
+
+
+def _question(
+    fact: str, text: str, options: list[dict[str, str]], understood: list, help: str | None = None
+) -> dict:
+    return {
+        "type": "question",
+        "question_id": QUESTION_PREFIX + fact,
+        "text": text,
+        "help": help,
+        "options": options,
+        "understood": understood,
+    }
+
+
+def _next(
+    known: dict[str, Any], found: dict[str, Any], rules: RetirementRules, today: dt.date
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Ask the first missing fact, or answer."""
+    wording = rules.wording
+    understood = _understood(found, rules)
+    if (
+        known.get("track")
+        and known.get("sex")
+        and not any(t.id == known["track"] for t in tracks_for(rules, known["sex"]))
+    ):
+        known.pop("track")  # a track of the other sex, from before the sex was corrected
+    if "sex" not in known:
+        known["asking"] = "sex"
+        options = [{"id": sex, "label": label} for sex, label in SEX_LABELS.items()]
+        return known, _question("sex", wording.ask_sex, options, understood)
+    if "birth" not in known:
+        known["asking"] = "birth"
+        text = wording.ask_birth
+        if known.get("birth_year"):
+            text = f"您是{known['birth_year']}年几月出生的?"
+        return known, _question("birth", text, [], understood)
+    own = tracks_for(rules, known["sex"])
+    if "track" not in known and len(own) > 1:
+        known["asking"] = "track"
+        options = [{"id": t.id, "label": t.label} for t in own]
+        return known, _question("track", wording.ask_track, options, understood, wording.track_help)
+    known["asking"] = None
+    track = find_track(rules, known["sex"], known.get("track"))
+    result = retirement_date(rules, track, YearMonth.parse(known["birth"]))
+    reply = {
+        "type": "answer",
+        "topic": "retirement_date",
+        "text": describe(result, today),
+        "retirement_date": result.as_dict(),
+        "notes": [note.text for note in rules.notes if note.in_force(today)],
+        "understood": understood,
+    }
+    return known, reply

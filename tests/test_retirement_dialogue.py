@@ -1,0 +1,80 @@
+"""The guide answers "when can I retire?" in conversation, asking only for what is missing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from server.guide.dialogue import DialogueError, Message, step
+from server.guide.knowledge import Knowledge, load_knowledge
+from server.guide.matcher import Matcher
+
+DAY = dt.date(2026, 12, 1)
+
+
+@pytest.fixture(scope="module")
+def guide() -> tuple[Knowledge, Matcher]:
+    knowledge = load_knowledge()
+    return knowledge, Matcher.from_knowledge(knowledge)
+
+
+def talk(guide, state: dict, text: str | None = None, **structured) -> tuple[dict, dict]:
+    state, reply = step(state, Message(text=text, **structured), *guide, DAY)
+    return json.loads(json.dumps(state)), reply
+
+
+def test_everything_said_at_once_is_answered_at_once(guide) -> None:
+    state, reply = talk(guide, {}, "我是1975年6月出生的男职工,什么时候能退休")
+    assert state["bundle"] == "retirement"
+    assert reply["type"] == "answer" and reply["topic"] == "retirement_date"
+    assert reply["retirement_date"]["retirement_month"] == "2038-02"
+    assert "62岁8个月" in reply["text"] and "19年6个月" in reply["text"]
+
+
+def test_asks_only_what_is_missing_in_order(guide) -> None:
+    state, reply = talk(guide, {}, "延迟退休以后,我具体什么时候能退?")
+    assert state["bundle"] == "retirement"
+    assert reply["question_id"] == "retirement_date.sex"
+    state, reply = talk(guide, state, "女的")
+    assert reply["question_id"] == "retirement_date.birth" and not reply["options"]
+    state, reply = talk(guide, state, "七八年三月")
+    assert reply["question_id"] == "retirement_date.track"
+    assert {o["id"] for o in reply["options"]} == {"female_worker_50", "female_worker_55"}
+    state, reply = talk(guide, state, "干部")
+    assert reply["type"] == "answer"
+    assert reply["retirement_date"]["statutory_age"]["label"] == "57岁1个月"
+    assert reply["retirement_date"]["retirement_month"] == "2035-04"
+
+
+def test_buttons_answer_its_questions(guide) -> None:
+    state, reply = talk(guide, {}, "我1984年11月出生,几岁退休")
+    assert reply["question_id"] == "retirement_date.sex"
+    state, reply = talk(guide, state, answer=("retirement_date.sex", "female"))
+    assert reply["question_id"] == "retirement_date.track"
+    state, reply = talk(guide, state, answer=("retirement_date.track", "female_worker_50"))
+    assert reply["retirement_date"]["statutory_age"]["label"] == "55岁"
+    with pytest.raises(DialogueError):
+        talk(guide, state, answer=("retirement_date.track", "female_worker_50"))
+
+
+def test_a_year_alone_asks_for_the_month(guide) -> None:
+    state, reply = talk(guide, {}, "我是男的,什么时候能退休,我是75年的")
+    assert reply["question_id"] == "retirement_date.birth" and "1975年几月" in reply["text"]
+    state, reply = talk(guide, state, "6月")
+    assert reply["retirement_date"]["retirement_month"] == "2038-02"
+
+
+def test_a_what_if_after_the_answer_recomputes(guide) -> None:
+    state, _ = talk(guide, {}, "1978年3月出生的女干部什么时候退休")
+    state, reply = talk(guide, state, "那女工人呢")
+    assert reply["retirement_date"]["track"] == "female_worker_50"
+
+
+def test_the_errand_itself_still_goes_through_the_bundle(guide) -> None:
+    state, reply = talk(guide, {}, "我快到退休年龄了,社保交满15年了,接下来咋整")
+    assert state["bundle"] == "retirement" and not reply["question_id"].startswith("retirement_date.")
+    state, reply = talk(guide, state, "我1970年5月出生的女工人,几岁退休")
+    assert reply["type"] == "answer" and reply["retirement_date"]["retirement_month"] == "2020-05"
+    assert reply["question"]["question_id"] == state["pending"]
