@@ -131,10 +131,10 @@ def _birth(text: str, known_year: int | None, today: dt.date) -> YearMonth | int
         if year and 1 <= month <= 12:
             return YearMonth(year, month)
     for match in _BIRTH_CHINESE.finditer(text):
-        year = _year("".join(_DIGITS[c] for c in match.group(1)), today)
-        month = _CN_MONTHS.get(match.group(2))
-        if year and month:
-            return YearMonth(year, month)
+        spelt_year = _year("".join(_DIGITS[c] for c in match.group(1)), today)
+        spelt_month = _CN_MONTHS.get(match.group(2))
+        if spelt_year and spelt_month:
+            return YearMonth(spelt_year, spelt_month)
     if (only := _YEAR_ONLY.search(text)) and (year := _year(only.group(1) or only.group(2), today)):
         return year
     if known_year and (month_only := _MONTH_ONLY.match(text.strip())):
