@@ -24,6 +24,7 @@ from server.handlers import BLUEPRINTS
 from server.knowledge_service import KnowledgeService
 from server.kv import create_kv
 from server.logs import request_id_var, setup_logging
+from server.operators_service import install_operators
 from server.turns import TurnRecorder
 
 log = logging.getLogger("server.app")
@@ -59,6 +60,7 @@ def create_app(
     app.before_server_stop(_close_resources)
     app.on_request(_start_request)
     install_auth(app)
+    install_operators(app)
     app.on_response(_finish_request)
     return app
 

@@ -8,3 +8,8 @@ from zoneinfo import ZoneInfo
 
 def today(timezone: str) -> dt.date:
     return dt.datetime.now(ZoneInfo(timezone)).date()
+
+
+def utc_now() -> dt.datetime:
+    """Now, as an aware UTC datetime (what the database stores)."""
+    return dt.datetime.now(dt.UTC)

@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(default=15 * 60, ge=60)
     signature_max_skew_seconds: int = Field(default=300, ge=10)
 
+    # Operators (server/operators): the 转人工 queue, reports, 好差评 and 投诉建议 deadlines.
+    handoff_assignment: Literal["claim", "round_robin"] = "claim"
+    handoff_operator_cap: int = Field(default=3, ge=1, le=50)  # conversations one operator holds at once
+    handoff_polite_after_seconds: float = Field(default=120, ge=5)
+    handoff_sweep_seconds: float = Field(default=10, gt=0)
+    unmatched_max_turns: int = Field(default=5000, ge=100, le=100_000)
+
     @field_validator("redis_url", mode="before")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:

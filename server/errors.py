@@ -8,6 +8,8 @@ from sanic import Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
 
+from server.operators.errors import OperatorsError
+
 log = logging.getLogger("server.errors")
 
 # Sanic's own exceptions, by status, mapped to our codes.
@@ -22,6 +24,9 @@ _SANIC_CODES = {
     416: "range_not_satisfiable",
     503: "service_unavailable",
 }
+
+# Domain error kinds, mapped to a status here and nowhere else.
+_KIND_STATUS = {"invalid": 422, "not_found": 404, "conflict": 409, "forbidden": 403}
 
 
 class ApiError(Exception):
@@ -44,6 +49,8 @@ def error_response(
 def _handle(request: Request, exc: Exception) -> HTTPResponse:
     if isinstance(exc, ApiError):
         return error_response(exc.status, exc.code, exc.message, exc.headers)
+    if isinstance(exc, OperatorsError):
+        return error_response(_KIND_STATUS[exc.kind], exc.code, exc.message)
     if isinstance(exc, SanicException) and exc.status_code < 500:
         status = exc.status_code
         code = _SANIC_CODES.get(status, "bad_request")

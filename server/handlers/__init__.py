@@ -2,10 +2,26 @@
 
 from server.handlers.auth import bp as auth_bp
 from server.handlers.bundles import bp as bundles_bp
+from server.handlers.conversations import bp as conversations_bp
 from server.handlers.departments import bp as departments_bp
 from server.handlers.guide import bp as guide_bp
+from server.handlers.handoffs import bp as handoffs_bp
 from server.handlers.health import bp as health_bp
+from server.handlers.labels import bp as labels_bp
 from server.handlers.operators import bp as operators_bp
+from server.handlers.reports import bp as reports_bp
 from server.handlers.retirement import bp as retirement_bp
 
-BLUEPRINTS = (health_bp, bundles_bp, auth_bp, operators_bp, departments_bp, guide_bp, retirement_bp)
+BLUEPRINTS = (
+    health_bp,
+    bundles_bp,
+    auth_bp,
+    operators_bp,
+    departments_bp,
+    guide_bp,
+    retirement_bp,
+    conversations_bp,
+    labels_bp,
+    reports_bp,
+    handoffs_bp,
+)

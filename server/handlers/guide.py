@@ -82,11 +82,25 @@ async def post_message(request: Request) -> HTTPResponse:
             raise ApiError(404, "conversation_not_found", _NOT_FOUND)
         record = loaded
     record.owner = record.owner or user_id
-    served = request.app.ctx.knowledge.current
-    try:
-        state, reply = step(record.state, message, served.knowledge, served.matcher, today(settings.timezone))
-    except DialogueError as exc:
-        raise ApiError(422, exc.code, exc.message) from exc
+    # 转人工: the guide stays silent while an operator holds the conversation or when asked for one.
+    takeover = request.app.ctx.operators.takeover
+    intercept = await takeover.before_guide(record.id, record.owner, body.text)
+    if intercept.reply is not None and intercept.reply["type"] == "operator":
+        return json(
+            {"conversation_id": record.id, "bundle": record.state.get("bundle"), "reply": intercept.reply}
+        )
+    state, reply = record.state, intercept.reply
+    if reply is None:
+        served = request.app.ctx.knowledge.current
+        try:
+            state, reply = step(
+                record.state, message, served.knowledge, served.matcher, today(settings.timezone)
+            )
+        except DialogueError as exc:
+            raise ApiError(422, exc.code, exc.message) from exc
+        reply = await takeover.after_guide(intercept, reply)
+    else:
+        request.app.ctx.operators.ensure_sweeper()
     record.state, record.seq = state, record.seq + 1
     await store.save(record)
     request.app.ctx.turns.record(
@@ -95,15 +109,15 @@ async def post_message(request: Request) -> HTTPResponse:
             user_id=record.owner,
             seq=record.seq,
             text=body.text if body.text is not None else _describe(message),
-            bundle=state["bundle"],
-            confidence=state["confidence"],
+            bundle=state.get("bundle"),
+            confidence=state.get("confidence"),
             reply_type=reply["type"],
             reply=reply,
             latency_ms=(time.perf_counter() - started) * 1000,
             created_at=dt.datetime.now(dt.UTC),
         )
     )
-    return json({"conversation_id": record.id, "bundle": state["bundle"], "reply": reply})
+    return json({"conversation_id": record.id, "bundle": state.get("bundle"), "reply": reply})
 
 
 def _describe(message: Message) -> str:

@@ -1,6 +1,21 @@
 """Tortoise models, one module per aggregate; tortoise discovers them through this package."""
 
 from server.models.conversation import Conversation, Turn
+from server.models.operators import Case, Handoff, HandoffMessage, OperatorPresence, Rating, TurnLabel
 from server.models.user import AuditEntry, DepartmentKey, Operator, RefreshToken, User
 
-__all__ = ["AuditEntry", "Conversation", "DepartmentKey", "Operator", "RefreshToken", "Turn", "User"]
+__all__ = [
+    "AuditEntry",
+    "Case",
+    "Conversation",
+    "DepartmentKey",
+    "Handoff",
+    "HandoffMessage",
+    "Operator",
+    "OperatorPresence",
+    "Rating",
+    "RefreshToken",
+    "Turn",
+    "TurnLabel",
+    "User",
+]
