@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from tortoise import Tortoise, connections
+from tortoise import Tortoise, connections, timezone
 from tortoise.migrations.api import migrate
 
 from server.config import Settings
@@ -74,3 +75,15 @@ async def db_ping(timeout: float = 2.0) -> bool:
     except Exception:
         return False
     return True
+
+
+def db_time(value: dt.datetime) -> dt.datetime:
+    """`value` in the database's time zone, for comparisons in filters.
+
+    On SQLite tortoise stores aware datetimes as text in the configured zone and compares filter values
+    as text, so a UTC value compared with a +08:00 column gives wrong answers; naive values are taken
+    to be in that zone.
+    """
+    if value.utcoffset() is None:
+        value = value.replace(tzinfo=timezone.get_default_timezone())
+    return timezone.localtime(value)

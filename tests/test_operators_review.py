@@ -9,6 +9,7 @@ import sys
 from server.config import REPO_ROOT
 from tests.fakes.auth import client, make_client, sms, wechat
 from tests.fakes.operators import operator_login, say
+from tests.spec import assert_matches_spec
 
 USES_FIXTURES = (client, make_client, sms, wechat)
 
@@ -28,6 +29,7 @@ async def test_list_filters_transcript_masked_and_audited(client, settings) -> N
 
     fallback = await client.get("/api/v1/conversations", params={"reply_type": "fallback"}, headers=op)
     found = fallback.json()["conversations"]
+    assert_matches_spec(200, fallback.json(), "GET", "/api/v1/conversations")
     assert [c["id"] for c in found] == [weird["conversation_id"]]
     assert found[0]["reply_types"] == {"fallback": 2}
     assert "13812345678" not in fallback.text and "138****5678" in found[0]["first_text"]
@@ -46,6 +48,7 @@ async def test_list_filters_transcript_masked_and_audited(client, settings) -> N
     shown = await client.get(f"/api/v1/conversations/{weird['conversation_id']}", headers=op)
     assert shown.status_code == 200
     turns = shown.json()["turns"]
+    assert_matches_spec(200, shown.json(), "GET", "/api/v1/conversations/{conversation_id}")
     assert [t["reply_type"] for t in turns] == ["fallback", "fallback"]
     assert turns[0]["text"].startswith("我的手机号138****5678") and "13812345678" not in shown.text
     assert "confidence" in turns[0] and turns[0]["reply"]["type"] == "fallback"
@@ -63,7 +66,9 @@ async def test_labels_inbox_review_and_exports(client, settings, tmp_path) -> No
     boss = await operator_login(client, settings, "supervisor")
     lost = await say(client, "俺家那口子走了后事咋弄哩呀嗷嗷")
     plain = await say(client, "我要退休了")
-    inbox = (await client.get("/api/v1/labels/inbox", headers=op)).json()["turns"]
+    inbox_body = (await client.get("/api/v1/labels/inbox", headers=op)).json()
+    assert_matches_spec(200, inbox_body, "GET", "/api/v1/labels/inbox")
+    inbox = inbox_body["turns"]
     ids = [t["turn_id"] for t in inbox]
     first_conv = [t["conversation_id"] for t in inbox]
     assert lost["conversation_id"] in first_conv and plain["conversation_id"] in first_conv
@@ -122,6 +127,7 @@ async def test_unmatched_report_groups_similar_utterances(client, settings) -> N
     for text in ("天上的星星为什么会眨眼", "天上的星星为啥会眨眼", "天上星星为什么眨眼", "月亮为什么是圆的"):
         await say(client, text)
     report = (await client.get("/api/v1/reports/unmatched", headers=op)).json()
+    assert_matches_spec(200, report, "GET", "/api/v1/reports/unmatched")
     top = report["groups"][0]
     assert top["count"] == 3 and len(top["examples"]) == 3
     assert top["reply_types"] == {"fallback": 3}

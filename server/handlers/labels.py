@@ -11,6 +11,7 @@ from sanic.response import HTTPResponse, json, text
 from server.auth.guards import requires_operator
 from server.bodies import parse_body, parse_query
 from server.clock import utc_now
+from server.errors import ApiError
 from server.operators import labels
 
 bp = Blueprint("labels", url_prefix="/api/v1")
@@ -43,6 +44,13 @@ class ReviewBody(BaseModel):
     approve: bool
 
 
+def _number(value: str, code: str) -> int:
+    """A numeric id from the path; anything else names nothing (404)."""
+    if not value.isdigit() or len(value) > 18:
+        raise ApiError(404, code, "No such id.")
+    return int(value)
+
+
 @bp.get("/labels/inbox")
 @requires_operator()
 async def inbox(request: Request) -> HTTPResponse:
@@ -52,13 +60,13 @@ async def inbox(request: Request) -> HTTPResponse:
     return json({"turns": await labels.inbox(limit=query.limit, bundle=query.bundle)})
 
 
-@bp.put("/turns/<turn_id:int>/label")
+@bp.put("/turns/<turn_id:str>/label")
 @requires_operator()
-async def label_turn(request: Request, turn_id: int) -> HTTPResponse:
+async def label_turn(request: Request, turn_id: str) -> HTTPResponse:
     body = parse_body(request, LabelBody)
     label = await labels.label_turn(
         request.app.ctx.knowledge.current.knowledge,
-        turn_id,
+        _number(turn_id, "turn_not_found"),
         bundle=body.bundle,
         situation=body.situation,
         note=body.note,
@@ -75,13 +83,16 @@ async def list_labels(request: Request) -> HTTPResponse:
     return json({"labels": found})
 
 
-@bp.post("/labels/<label_id:int>/review")
+@bp.post("/labels/<label_id:str>/review")
 @requires_operator("supervisor")
-async def review_label(request: Request, label_id: int) -> HTTPResponse:
+async def review_label(request: Request, label_id: str) -> HTTPResponse:
     """Approve or reject someone else's label; only approved labels are exported."""
     body = parse_body(request, ReviewBody)
     label = await labels.review_label(
-        label_id, approve=body.approve, reviewer_id=request.ctx.principal.id, now=utc_now()
+        _number(label_id, "label_not_found"),
+        approve=body.approve,
+        reviewer_id=request.ctx.principal.id,
+        now=utc_now(),
     )
     return json({"label": label})
 

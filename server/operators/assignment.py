@@ -7,6 +7,7 @@ import datetime as dt
 
 from tortoise.functions import Count
 
+from server.db import db_time
 from server.models import Handoff, OperatorPresence
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -32,7 +33,7 @@ async def active_counts(operator_ids: list[str] | None = None) -> dict[str, int]
 async def next_operator(now: dt.datetime, *, online_seconds: float, cap: int) -> str | None:
     """The operator round robin gives the next conversation to, or None when nobody can take one."""
     since = now - dt.timedelta(seconds=online_seconds)
-    present = await OperatorPresence.filter(seen_at__gte=since, accepting=True)
+    present = await OperatorPresence.filter(seen_at__gte=db_time(since), accepting=True)
     if not present:
         return None
     counts = await active_counts([p.operator_id for p in present])

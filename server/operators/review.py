@@ -13,6 +13,7 @@ from typing import Any
 from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
+from server.db import db_time
 from server.models import Conversation, Handoff, HandoffMessage, Rating, Turn, TurnLabel
 from server.operators.errors import not_found
 from server.privacy import mask_text
@@ -54,9 +55,9 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 def _narrowed(query: QuerySet[Conversation], f: ConversationFilter) -> QuerySet[Conversation]:
     if f.since is not None:
-        query = query.filter(updated_at__gte=f.since)
+        query = query.filter(updated_at__gte=db_time(f.since))
     if f.until is not None:
-        query = query.filter(updated_at__lt=f.until)
+        query = query.filter(updated_at__lt=db_time(f.until))
     if f.bundle is not None:
         query = query.filter(bundle=f.bundle if f.bundle != "none" else None)
     turns = Turn.all()

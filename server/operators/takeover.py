@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from server.clock import utc_now
+from server.db import db_time
 from server.kv import KV
 from server.models import Conversation, Handoff, HandoffMessage
 from server.operators import assignment
@@ -179,7 +180,8 @@ class Takeover:
     async def _status(self, handoff: Handoff) -> dict[str, Any]:
         ahead = 0
         if handoff.status == "waiting":
-            ahead = await Handoff.filter(status="waiting", requested_at__lt=handoff.requested_at).count()
+            earlier = db_time(handoff.requested_at)
+            ahead = await Handoff.filter(status="waiting", requested_at__lt=earlier).count()
         return {
             "id": handoff.id,
             "status": handoff.status,
@@ -317,7 +319,8 @@ class Takeover:
         then, under round robin, give waiting requests to free operators. Safe on many workers."""
         now = self.clock()
         cutoff = now - dt.timedelta(seconds=self.policy.polite_after_seconds)
-        for handoff in await Handoff.filter(status="waiting", polite_sent_at=None, requested_at__lte=cutoff):
+        overdue = Handoff.filter(status="waiting", polite_sent_at=None, requested_at__lte=db_time(cutoff))
+        for handoff in await overdue:
             if await Handoff.filter(id=handoff.id, polite_sent_at=None).update(polite_sent_at=now):
                 await self._add(handoff, "system", self.texts.handoff.texts.still_waiting)
         if self.policy.assignment == "round_robin":

@@ -12,6 +12,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from server.db import db_time
 from server.models import Turn
 from server.operators.review import STRUCTURED_PREFIX
 from server.operators.texts import squeeze
@@ -77,9 +78,9 @@ async def unmatched_report(
     """The groups of the newest `max_turns` unmatched user turns in the range, `top` of them."""
     query = Turn.filter(reply_type__in=UNMATCHED_TYPES).exclude(text__startswith=STRUCTURED_PREFIX)
     if since is not None:
-        query = query.filter(created_at__gte=since)
+        query = query.filter(created_at__gte=db_time(since))
     if until is not None:
-        query = query.filter(created_at__lt=until)
+        query = query.filter(created_at__lt=db_time(until))
     raw = (
         await query.order_by("-created_at")
         .limit(max_turns)
