@@ -29,10 +29,13 @@ def talk(guide, state: dict, text: str | None = None, **structured) -> tuple[dic
 
 def test_words_already_said_skip_their_questions(guide) -> None:
     state, reply = talk(guide, {}, "我们都是大陆的,准备领证,不做婚检")
-    assert state["bundle"] == "marriage" and reply["type"] == "question"
-    understood = {u["question_id"]: u["option_id"] for u in reply["understood"]}
-    assert understood == {"party_identity": "both_mainland", "want_premarital_exam": "exam_no"}
-    assert reply["question_id"] not in understood
+    assert state["bundle"] == "marriage" and reply["type"] == "checklist"
+    said = {u["question_id"]: u["option_id"] for u in reply["understood"] if u["source"] == "said"}
+    assert said == {"party_identity": "both_mainland", "want_premarital_exam": "exam_no"}
+    words = {u["question_id"]: u["words"] for u in reply["understood"] if u["source"] == "said"}
+    assert words == {"party_identity": "都是大陆的", "want_premarital_exam": "婚检"}
+    assumed = {u["question_id"] for u in reply["assumed"]}
+    assert assumed == {"id_card_status", "marital_history", "military"}
 
 
 def test_free_text_answers_yes_no_and_synonyms(guide) -> None:
@@ -40,17 +43,28 @@ def test_free_text_answers_yes_no_and_synonyms(guide) -> None:
     assert reply["question_id"] == "party_identity"
     state, reply = talk(guide, state, "对,我们都是大陆的")
     assert state["answers"]["party_identity"] == "both_mainland"
-    state, reply = talk(guide, state, "在有效期内")
-    state, reply = talk(guide, state, "二婚")
-    assert state["answers"]["marital_history"] == "remarriage"
+    assert reply["type"] == "items"
+    state, reply = talk(guide, state, "二婚,婚检不做")
+    assert state["answers"]["marital_history"] == "remarriage" and "marital_history" not in state["assumed"]
+    assert reply["type"] == "checklist"
+
+
+def test_a_bare_yes_or_no_answers_the_pending_question(guide) -> None:
+    state, reply = talk(guide, {}, "孩子出生了要办什么")
+    assert reply["type"] == "question" and reply["question_id"] == "parents_marital_status"
+    state, reply = talk(guide, state, "是的")
+    assert state["answers"]["parents_marital_status"] == "married"
+    assert reply["understood"][0]["words"] == "是的"
+    state, reply = talk(guide, {}, "我爸去世了,要办什么")
+    state, reply = talk(guide, state, "在医院")
+    assert reply["type"] == "items"
     state, reply = talk(guide, state, "没有")
-    assert state["answers"]["military"] == "no_military"
+    assert reply["type"] == "checklist"
+    assert not {i["id"] for i in reply["checklist"]["items"]} & {"death_housing_fund_withdrawal"}
 
 
 def test_whole_conversation_ends_with_the_checklist_and_answers_follow_ups(guide) -> None:
-    state, reply = talk(guide, {}, "我们都是大陆的,准备领证,不做婚检")
-    for text in ["对", "初婚", "没有", "不用", "不需要", "不迁"]:
-        state, reply = talk(guide, state, text)
+    state, reply = talk(guide, {}, "我们都是大陆的,准备领证,不做婚检,户口先不动")
     assert reply["type"] == "checklist"
     ids = [m["id"] for m in reply["checklist"]["materials"]]
     assert "id_card" in ids and "marriage_declaration" in ids and "household_register" not in ids
@@ -84,7 +98,7 @@ def test_nonsense_is_a_fallback_that_commits_to_nothing(guide, text: str) -> Non
 def test_structured_answers_must_fit_the_pending_question(guide) -> None:
     state, reply = talk(guide, {}, "我们想领证")
     with pytest.raises(DialogueError) as caught:
-        talk(guide, state, answer=("military", "no_military"))
+        talk(guide, state, answer=("want_premarital_exam", "exam_yes"))
     assert caught.value.code == "question_not_asked"
     with pytest.raises(DialogueError) as caught:
         talk(guide, state, answer=(reply["question_id"], "nope"))
@@ -101,6 +115,6 @@ def test_optional_items_are_offered_and_chosen(guide) -> None:
         state, reply = talk(guide, state, answer=(reply["question_id"], reply["options"][0]["id"]))
     assert reply["type"] == "items"
     offered = [i["id"] for i in reply["items"]]
-    state, reply = talk(guide, state, "都不要")
+    state, reply = talk(guide, state, "不用了")
     assert reply["type"] == "checklist"
     assert not set(offered) & {i["id"] for i in reply["checklist"]["items"]}

@@ -30,25 +30,21 @@ async def say(api: httpx.AsyncClient, status: int = 200, **body) -> dict:
 
 
 async def test_a_conversation_goes_from_words_to_checklist(api: httpx.AsyncClient) -> None:
-    first = await say(api, text="我们都是大陆的,准备领证,不做婚检")
+    first = await say(api, text="我们准备领证,不做婚检")
     assert first["bundle"] == "marriage" and first["reply"]["type"] == "question"
     understood = {u["question_id"] for u in first["reply"]["understood"]}
-    assert {"party_identity", "want_premarital_exam"} <= understood
+    assert {"want_premarital_exam", "marital_history"} <= understood
     conversation_id = first["conversation_id"]
     reply = first["reply"]
-    answers = {"want_birth_registration": "birth_no", "want_spouse_migration": "migrate_no"}
-    for _ in range(10):
-        if reply["type"] != "question":
-            break
-        option = answers.get(reply["question_id"], reply["options"][0]["id"])
-        if reply["question_id"] == "want_hukou_update":
-            body = await say(api, conversation_id=conversation_id, text="不用改")
-        else:
-            body = await say(
-                api,
-                conversation_id=conversation_id,
-                answer={"question_id": reply["question_id"], "option_id": option},
-            )
+    assert reply["question_id"] == "party_identity"
+    body = await say(
+        api,
+        conversation_id=conversation_id,
+        answer={"question_id": "party_identity", "option_id": "both_mainland"},
+    )
+    reply = body["reply"]
+    if reply["type"] == "items":
+        body = await say(api, conversation_id=conversation_id, text="户口不动,其他都不需要")
         reply = body["reply"]
     assert reply["type"] == "checklist"
     names = [m["name"] for m in reply["checklist"]["materials"]]
@@ -125,12 +121,11 @@ async def test_answers_must_fit_the_question_asked(api: httpx.AsyncClient) -> No
     question = first["reply"]
     assert question["type"] == "question"
     conversation_id = first["conversation_id"]
-    other = "military" if question["question_id"] != "military" else "marital_history"
     wrong_question = await say(
         api,
         422,
         conversation_id=conversation_id,
-        answer={"question_id": other, "option_id": "no_military"},
+        answer={"question_id": "want_premarital_exam", "option_id": "exam_yes"},
     )
     assert wrong_question["error"]["code"] == "question_not_asked"
     wrong_option = await say(

@@ -1,14 +1,21 @@
 """The guide's conversation state machine: match -> situation questions -> optional items -> checklist.
 
 Pure: `step(state, message, knowledge, matcher, today)` returns the next state and one reply; the state is a
-JSON-able dict the caller stores between turns. Reply types (each a dict with `type`):
+JSON-able dict the caller stores between turns. Every free-text message is read for every question and
+optional item of the bundle (`reading`); while a questionnaire is open a message is an answer first, and it
+changes bundle only when it asks about another errand (the first conversation is kept in `parked`). Only
+questions that still change this person's 一次告知 are asked, the most discriminating first (`selection`);
+opt-in questions are asked together with the optional items as one multi-select.
+
+Reply types (each a dict with `type`); every reply carries `understood` (see `Understanding`):
 
 - `question`: one situation question with its options (`question_id`, `text`, `options[{id,label}]`);
-  `understood` lists answers taken from what the user already said.
+  `retry` is true when the message before was not understood as an answer.
 - `clarify`: the bundles the text may be about, as a question (`question_id` "bundle", options = slugs).
 - `items`: the optional items the user may add (`items[{id,name,selected}]`, `groups` required together).
-- `checklist`: the 一次告知 (see `checklist.build_checklist`).
-- `answer`: a follow-up answered from the current bundle (`topic`, `text`).
+- `checklist`: the 一次告知 (see `checklist.build_checklist`); `assumed` lists what was taken as likely.
+- `answer`: a follow-up answered from the current bundle (`topic`, `text`), the pending `question` (or the
+  items `choice`) repeated; after a retirement-date answer, `next` may carry the checklist.
 - `fallback`: nothing understood; `suggestions` of close bundles and an `operator` offer.
 - `reset`: the conversation was started over.
 """
@@ -21,43 +28,28 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from server.guide import retirement_dialogue
+from server.guide import followups, retirement_dialogue
 from server.guide.checklist import (
     ChecklistError,
-    applies,
     build_checklist,
     chosen_options,
     find_option,
     in_force,
     optional_items,
     questions_in_force,
-    select_items,
 )
 from server.guide.knowledge import Knowledge
 from server.guide.matcher import Matcher, MatchResult
+from server.guide.reading import BundleReader, Evidence, Reading, canonical, chinese_number
 from server.guide.retirement_age import RetirementAgeError
-from server.guide.schema import Bundle, Option, Question
+from server.guide.schema import Bundle, DialogueWords, Option, Polarity, Question
+from server.guide.selection import next_question, open_questions, opt_in, option_for_items, possible
 
 BUNDLE_QUESTION = "bundle"
 ITEMS_PENDING = "__items__"
-MAX_SAID = 8  # texts of the current topic kept for inferring answers
-RESET_WORDS = ("重新开始", "从头开始", "重来", "重新来", "换个问题", "reset")
-_NEGATORS = "不没非无别"
-_AFFIRM = ("对", "是", "嗯", "要", "需要", "好", "有", "行", "可以", "想", "ok", "yes")
-_NEGATE = ("不", "没", "否", "无", "暂不", "都不", "no")
-_GENERIC_CHARS = set("要不需没有是否确定好都办暂时以后再说一起")  # yes/no-only synonyms prove nothing
+MAX_SAID = 8  # texts of the current topic kept (for the record and for re-reading after a switch back)
 _MEANINGFUL = re.compile(r"[\w\u4e00-\u9fff]")
-_FILLER = re.compile(r"[那呢吗嘛啊呀吧的了么还请问一下,，。.?？!！\s]")
-_ORDINALS = {"1": 0, "一": 0, "第一": 0, "2": 1, "二": 1, "第二": 1, "3": 2, "三": 2, "第三": 2}
-
-FOLLOW_UPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("time", ("多久", "多长时间", "几天", "时限", "多少天", "什么时候能", "多快")),
-    ("fee", ("钱", "收费", "费用", "免费", "花费", "交费", "缴费")),
-    ("online", ("网上", "线上", "手机", "app", "APP", "网办", "小程序", "不用跑")),
-    ("in_person", ("本人", "亲自", "代办", "委托", "别人去", "代替")),
-    ("place", ("在哪", "哪里", "去哪", "地址", "窗口", "哪个部门", "什么地方")),
-    ("materials", ("材料", "带什么", "准备什么", "要带", "证件")),
-)
+_PUNCTUATION = re.compile(r"[\s,，。.?？!！~～、;；:：]+")
 
 
 class DialogueError(ValueError):
@@ -83,13 +75,21 @@ def new_state() -> dict[str, Any]:
     return {
         "bundle": None,
         "confidence": None,
-        "answers": {},
+        "answers": {},  # question id -> option id (said, tapped, or assumed)
         "pending": None,
         "candidates": [],
-        "chosen_items": None,
+        "chosen_items": None,  # the optional items in the checklist, once it is given
         "decided_items": [],
         "said": [],
         "done": False,
+        "narrowed": {},  # question id -> the options still possible from what was said
+        "assumed": [],  # answered by the question's `assume`, not by the citizen
+        "unknown": [],  # the citizen does not know; left open
+        "wishes": {},  # optional item id -> wanted (said or chosen)
+        "items_closed": False,  # the citizen said that nothing else is wanted
+        "items_asked": False,
+        "extras_said": False,  # an opt-in was answered in words: the items choice is not asked
+        "parked": None,  # the conversation left for another errand, to come back to
     }
 
 
@@ -102,14 +102,46 @@ def step(
     return turn.state, reply
 
 
+_READERS: dict[int, tuple[Knowledge, dict[str, BundleReader]]] = {}
+
+
+def reader_for(knowledge: Knowledge, slug: str) -> BundleReader:
+    """The bundle's reader, built once per knowledge release."""
+    entry = _READERS.get(id(knowledge))
+    if entry is None or entry[0] is not knowledge:
+        if len(_READERS) > 4:
+            _READERS.clear()
+        entry = (knowledge, {})
+        _READERS[id(knowledge)] = entry
+    readers = entry[1]
+    if slug not in readers:
+        readers[slug] = BundleReader(knowledge.bundles[slug], knowledge.dialogue)
+    return readers[slug]
+
+
+def understood_entry(question: Question, option: Option, words: str | None, source: str) -> dict[str, Any]:
+    """One `understood` entry: which question, which option, from which words, and how."""
+    return {
+        "question_id": question.id,
+        "question": question.text,
+        "option_id": option.id,
+        "label": option.label,
+        "words": words,
+        "source": source,  # said | corrected | assumed | tapped | unsure
+    }
+
+
 class _Turn:
     """One step's working context; its methods share the state, knowledge, matcher and date."""
 
     def __init__(self, state: dict[str, Any], knowledge: Knowledge, matcher: Matcher, today: dt.date):
-        self.state = {**new_state(), **state, "answers": dict(state.get("answers", {}))}
+        self.state = _fresh(state)
         self.knowledge = knowledge
+        self.words: DialogueWords = knowledge.dialogue
         self.matcher = matcher
         self.today = today
+        self.understood: list[dict[str, Any]] = []
+        self.understood_items: list[dict[str, Any]] = []
 
     # --- entry --------------------------------------------------------------------------------
 
@@ -124,39 +156,48 @@ class _Turn:
         return self._text(message.text or "")
 
     def _structured_answer(self, question_id: str, option_id: str) -> dict[str, Any]:
-        """A button press: the pending question (or one answered before, to change it)."""
+        """A button press: the pending question, or one answered or assumed before, to change it."""
         if question_id == BUNDLE_QUESTION and self.state["pending"] == BUNDLE_QUESTION:
             if option_id not in self.state["candidates"]:
                 raise DialogueError("unknown_option", f"'{option_id}' is not one of the bundles offered.")
             return self._commit(option_id, None, [])
-        asked = {self.state["pending"], *self.state["answers"]} - {None, ITEMS_PENDING, BUNDLE_QUESTION}
+        asked = {self.state["pending"], *self.state["answers"], *self.state["unknown"]}
+        asked -= {None, ITEMS_PENDING, BUNDLE_QUESTION}
         if self.state["bundle"] is None or question_id not in asked:
             raise DialogueError(
                 "question_not_asked", f"Question '{question_id}' was not asked in this conversation."
             )
         question = self._question(question_id)
-        if question is None or find_option(question, option_id, self.today) is None:
+        option = find_option(question, option_id, self.today) if question else None
+        if question is None or option is None:
             raise DialogueError("unknown_option", f"Question '{question_id}' has no option '{option_id}'.")
-        self.state["answers"][question_id] = option_id
-        return self._advance([])
+        self._set_answer(question, option, None, "tapped")
+        return self._advance()
 
     def _choose_items(self, chosen: Sequence[str]) -> dict[str, Any]:
         """Chosen optional items, validated by the checklist (unknown items, partial groups)."""
         slug = self.state["bundle"]
         if slug is None:
             raise DialogueError("no_bundle", "Choose items after the guide has recognised a bundle.")
+        offered = self._offered_items()
+        final = [i for i in self._default_choice() if i not in offered] + [i for i in chosen if i in offered]
+        final += [i for i in chosen if i not in final]
         try:
-            build_checklist(self.knowledge, slug, self.state["answers"], chosen, self.today)
+            build_checklist(self.knowledge, slug, self.state["answers"], final, self.today)
         except ChecklistError as exc:
             raise DialogueError(exc.code, exc.message) from exc
-        self.state["chosen_items"] = list(chosen)
-        return self._advance([])
+        for item in offered:
+            self.state["wishes"][item] = item in chosen
+        for item in chosen:
+            self.state["wishes"][item] = True
+        self.state["items_asked"] = True
+        return self._advance()
 
     def _text(self, text: str) -> dict[str, Any]:
-        """Free text: reset, an answer to what is pending, a follow-up, or a (new) subject."""
+        """Free text: reset, an answer (to anything in the bundle), a follow-up, or a (new) subject."""
         text = text.strip()
-        normal = self.matcher.normalize(text)
-        if any(word in text or word in normal for word in RESET_WORDS):
+        folded = canonical(text)
+        if any(canonical(word) in folded for word in self.words.reset):
             self.state = new_state()
             return {"type": "reset", "text": "好的,我们重新开始。请告诉我您想办什么事,例如“我们想领结婚证”。"}
         if not _MEANINGFUL.search(text):
@@ -165,29 +206,24 @@ class _Turn:
             return reply
         pending = self.state["pending"]
         if pending == BUNDLE_QUESTION:
-            picked = self._pick_candidate(text, normal)
+            picked = self._pick_candidate(text)
             if picked:
                 return self._commit(picked, None, [text])
-        elif pending == ITEMS_PENDING:
-            picked_items = self._pick_items(text, normal)
-            if picked_items is not None:
-                self.state["chosen_items"] = picked_items
-                return self._advance([])
-        elif pending is not None:
-            question = self._question(pending)
-            option = question and (
-                _by_terms(question, text, normal, self.today) or _by_polarity(question, normal)
-            )
-            if question and option and not _follow_up_topic(text):
-                self.state["answers"][question.id] = option.id
-                self._remember(text)
-                return self._advance([])
-        if self.state["bundle"] and (topic := _follow_up_topic(text) or self._faq_or_item(text)):
-            return self._follow_up(topic, text)
-        return self._subject(text)
+            return self._subject(text)
+        if self.state["bundle"] is None:
+            return self._subject(text)
+        reading = reader_for(self.knowledge, self.state["bundle"]).read(text, self.today)
+        if self._apply(reading, text):
+            self._remember(text)
+            return self._advance()
+        return self._not_an_answer(text, reading)
 
     def _retirement_date(self, text: str | None, answer: tuple[str, str] | None) -> dict[str, Any] | None:
-        """'When can I retire?': the retirement bundle's own calculation, asking only what is missing."""
+        """'When can I retire?': the retirement bundle's own calculation, asking only what is missing.
+
+        Once the date is answered, the same words are read for the retirement questionnaire and its next
+        step rides along (`question`, `choice` for the items or `next` with the checklist): nothing is lost.
+        """
         facts = self.state.get(retirement_dialogue.STATE_KEY)
         try:
             outcome = retirement_dialogue.respond(facts, text, answer, self.knowledge.retirement, self.today)
@@ -198,21 +234,195 @@ class _Turn:
         if self.state["bundle"] != retirement_dialogue.BUNDLE:
             self.state = {**new_state(), "bundle": retirement_dialogue.BUNDLE}
         self.state[retirement_dialogue.STATE_KEY], reply = outcome
-        pending = self.state["pending"]
-        if reply["type"] == "answer" and pending not in (None, ITEMS_PENDING, BUNDLE_QUESTION):
-            if question := self._question(pending):
-                reply["question"] = self._question_reply(question, [])
+        if text is not None:
+            self._remember(text)
+            self._apply(reader_for(self.knowledge, retirement_dialogue.BUNDLE).read(text, self.today), text)
+        if reply["type"] != "answer":
+            return reply
+        after = self._advance()
+        reply[{"question": "question", "items": "choice"}.get(after["type"], "next")] = after
         return reply
+
+    # --- applying what a message says ----------------------------------------------------------
+
+    def _apply(self, reading: Reading, text: str) -> bool:
+        """Apply the reading to the conversation; True when anything was understood."""
+        changed = False
+        for question in questions_in_force(self._bundle(), self.today):
+            evidence = reading.about(question.id)
+            if evidence and self._narrow(question, evidence, bool(reading.correction)):
+                changed = True
+        changed = self._apply_wishes(reading) or changed
+        pending = self.state["pending"]
+        if not changed and pending not in (None, ITEMS_PENDING, BUNDLE_QUESTION):
+            asked = self._question(pending)
+            if asked is not None:
+                changed = self._bare_answer(asked, reading)
+        if pending == ITEMS_PENDING and not changed:
+            changed = self._bare_items(reading)
+        return changed
+
+    def _narrow(self, question: Question, evidence: list[Evidence], correction: bool) -> bool:
+        """Narrow one question by the clauses about it; an answer given before may be corrected."""
+        options = [o.id for o in in_force(question.options, self.today)]
+        before = self.state["answers"].get(question.id)
+        assumed = question.id in self.state["assumed"]
+        current = (
+            [before]
+            if before is not None and not assumed
+            else list(self.state["narrowed"].get(question.id, options))
+        )
+        words: list[str] = []
+        for item in evidence:
+            if item.negated:
+                kept = [o for o in current if o not in item.options]
+                if kept and kept != current:
+                    current = kept
+                    words.append(item.words)
+                elif not kept and before is not None:
+                    current = [o for o in options if o not in item.options]
+                    words.append(item.words)
+            else:
+                kept = [o for o in current if o in item.options]
+                current = kept or [o for o in options if o in item.options]
+                words.append(item.words)
+        if not words or not current:
+            return False
+        said = "、".join(dict.fromkeys(words))
+        if len(current) == 1:
+            option = find_option(question, current[0], self.today)
+            if option is None or (before == option.id and not assumed):
+                return False
+            source = "corrected" if before is not None and not assumed else "said"
+            self._set_answer(question, option, said, source)
+            if opt_in(self._bundle(), question):
+                self.state["extras_said"] = True
+            return True
+        if before is not None:
+            self.state["answers"].pop(question.id, None)
+            _drop(self.state["assumed"], question.id)
+        self.state["narrowed"][question.id] = current
+        return current != options
+
+    def _set_answer(self, question: Question, option: Option, words: str | None, source: str) -> None:
+        self.state["answers"][question.id] = option.id
+        self.state["narrowed"].pop(question.id, None)
+        _drop(self.state["assumed"], question.id)
+        _drop(self.state["unknown"], question.id)
+        self.understood.append(understood_entry(question, option, words, source))
+
+    def _bare_answer(self, question: Question, reading: Reading) -> bool:
+        """A bare yes/no or "I don't know" to the pending question."""
+        if reading.unsure:
+            option = question.unsure and find_option(question, question.unsure, self.today)
+            if option:
+                self._set_answer(question, option, reading.unsure, "unsure")
+            elif question.id not in self.state["unknown"]:
+                self.state["unknown"].append(question.id)
+            return True
+        word = reading.no or reading.yes
+        polarity = Polarity.no if reading.no else Polarity.yes
+        if word is None:
+            return False
+        choices = [
+            o for o in possible(question, self.state["narrowed"], self.today) if o.polarity == polarity
+        ]
+        if len(choices) != 1:
+            return False
+        self._set_answer(question, choices[0], word, "said")
+        return True
+
+    def _apply_wishes(self, reading: Reading) -> bool:
+        changed = False
+        names = {i.id: i.name for i in optional_items(self.knowledge, self.state["bundle"], self.today)}
+        for wish in reading.wishes:
+            if wish.item in names and self.state["wishes"].get(wish.item) != wish.wanted:
+                self.state["wishes"][wish.item] = wish.wanted
+                self.understood_items.append(
+                    {
+                        "item_id": wish.item,
+                        "name": names[wish.item],
+                        "wanted": wish.wanted,
+                        "words": wish.words,
+                    }
+                )
+                changed = True
+        if reading.closing and not self.state["items_closed"]:
+            self.state["items_closed"] = True
+            self.understood_items.append(
+                {"item_id": None, "name": "其他", "wanted": False, "words": reading.closing}
+            )
+            changed = True
+        if changed:
+            self.state["extras_said"] = True
+        return changed
+
+    def _bare_items(self, reading: Reading) -> bool:
+        """ "都要", "不用了", "就这些", "不清楚" to the items choice."""
+        offered = self._offered_items()
+        if reading.everything:
+            wanted: bool | None = True
+        elif reading.no:
+            wanted = False
+        elif reading.yes or reading.unsure:
+            wanted = None  # the defaults
+        else:
+            return False
+        for item in offered:
+            if wanted is not None:
+                self.state["wishes"][item] = wanted
+        words = reading.everything or reading.no or reading.yes or reading.unsure
+        self.understood_items.append({"item_id": None, "name": "可选事项", "wanted": wanted, "words": words})
+        self.state["items_asked"] = True
+        return True
+
+    # --- when a message is no answer -----------------------------------------------------------
+
+    def _not_an_answer(self, text: str, reading: Reading) -> dict[str, Any]:
+        """A follow-up, another errand, or nothing understood (the pending question again)."""
+        result = self.matcher.match(text)
+        other = result.decision == "commit" and result.slug not in (None, self.state["bundle"])
+        questionnaire_open = self.state["pending"] is not None
+        if other and result.slug in self.knowledge.bundles and (reading.new_errand or not questionnaire_open):
+            return self._switch(result, text)
+        topic = reading.follow_up or self._faq_or_item(text)
+        if topic:
+            return self._follow_up(topic, text)
+        if result.decision == "clarify" and not questionnaire_open:
+            return self._clarify(result)
+        return self._retry(result)
+
+    def _switch(self, result: MatchResult, text: str) -> dict[str, Any]:
+        """Another errand: keep this conversation to come back to, start the new one."""
+        previous = self.state
+        slug = str(result.slug)
+        parked = previous.get("parked")
+        if parked and parked.get("bundle") == slug:
+            self.state = {**_fresh(parked), "parked": {**previous, "parked": None}}
+            self._remember(text)
+            reading = reader_for(self.knowledge, slug).read(text, self.today)
+            self._apply(reading, text)
+            return {**self._advance(), "resumed": slug}
+        reply = self._commit(slug, result.candidates[0].score, [text])
+        self.state["parked"] = {**previous, "parked": None}
+        return {**reply, "parked": previous["bundle"]}
+
+    def _retry(self, result: MatchResult) -> dict[str, Any]:
+        """Say the message was not understood as an answer and ask the pending question again."""
+        pending = self.state["pending"]
+        if pending == ITEMS_PENDING:
+            return {**self._items_reply(self._offered_items()), "retry": True}
+        question = self._question(pending) if pending else None
+        if question is None:
+            return self._fallback(result)
+        return {**self._question_reply(question), "retry": True}
 
     # --- bundles --------------------------------------------------------------------------------
 
     def _subject(self, text: str) -> dict[str, Any]:
-        """Match the text as a subject: commit (new topic or refinement), clarify, or fall back."""
+        """Match the text as a subject: commit, clarify, or fall back."""
         result = self.matcher.match(text)
         if result.decision == "commit" and result.slug is not None and result.slug in self.knowledge.bundles:
-            if result.slug == self.state["bundle"]:
-                self._remember(text)
-                return self._advance(self._infer())
             return self._commit(result.slug, result.candidates[0].score, [text])
         if result.decision == "clarify":
             return self._clarify(result)
@@ -221,7 +431,10 @@ class _Turn:
     def _commit(self, slug: str, confidence: float | None, said: list[str]) -> dict[str, Any]:
         """Start a topic on `slug`, taking every answer the user's words already give."""
         self.state = {**new_state(), "bundle": slug, "confidence": confidence, "said": said[-MAX_SAID:]}
-        return self._advance(self._infer())
+        reader = reader_for(self.knowledge, slug)
+        for text in said:
+            self._apply(reader.read(text, self.today), text)
+        return self._advance()
 
     def _clarify(self, result: MatchResult) -> dict[str, Any]:
         """Ask which of the close bundles is meant; commits to none until the user picks."""
@@ -234,19 +447,25 @@ class _Turn:
             "question_id": BUNDLE_QUESTION,
             "text": text,
             "options": [{"id": s, "label": n} for s, n in zip(slugs, names, strict=True)],
+            "understood": [],
         }
 
-    def _pick_candidate(self, text: str, normal: str) -> str | None:
-        """The clarify option the user picked by ordinal, name or a fresh match among the candidates."""
+    def _pick_candidate(self, text: str) -> str | None:
+        """The clarify option the user picked by ordinal, name, a bare yes, or a fresh match."""
         candidates = self.state["candidates"]
-        core = _FILLER.sub("", text).removesuffix("个")
-        if core in _ORDINALS and _ORDINALS[core] < len(candidates):
-            return candidates[_ORDINALS[core]]
-        if len(candidates) == 1 and _polarity(normal) == "yes":
-            return candidates[0]
+        core = self._core(text)
+        ordinal = _ordinal(core, self.words)
+        if ordinal is not None and 0 <= ordinal < len(candidates):
+            return str(candidates[ordinal])
+        folded = canonical(text)
+        is_yes = any(folded.startswith(canonical(w)) for w in self.words.yes) and not any(
+            folded.startswith(canonical(w)) for w in self.words.no
+        )
+        if len(candidates) == 1 and is_yes:
+            return str(candidates[0])
         for slug in candidates:
             if self.knowledge.bundles[slug].name.split("(")[0] in text:
-                return slug
+                return str(slug)
         ranked = [c.slug for c in self.matcher.match(text).candidates if c.slug in candidates]
         return ranked[0] if ranked else None
 
@@ -258,18 +477,14 @@ class _Turn:
             text = f"“{out_of_scope}”是单项事务,不在“一件事一次办”的套餐里,可以在政务服务平台直接搜索办理。"
         else:
             text = "抱歉,我没能听懂您想办什么事。可以换个说法,比如“孩子出生了要办什么”或“我要退休了”。"
-        reply: dict[str, Any] = {
+        return {
             "type": "fallback",
             "text": text,
             "out_of_scope": out_of_scope,
             "suggestions": [{"slug": s, "name": self.knowledge.bundles[s].name} for s in slugs],
             "operator": {"available": True, "text": "也可以转人工客服为您解答。"},
+            "understood": [],
         }
-        if self.state["pending"] not in (None, BUNDLE_QUESTION, ITEMS_PENDING):
-            question = self._question(self.state["pending"])
-            if question:
-                reply["question"] = self._question_reply(question, [])
-        return reply
 
     # --- questions and items ---------------------------------------------------------------------
 
@@ -284,119 +499,160 @@ class _Turn:
     def _remember(self, text: str) -> None:
         self.state["said"] = [*self.state["said"], text][-MAX_SAID:]
 
-    def _infer(self) -> list[dict[str, str]]:
-        """Answer the unanswered questions the user's own words settle; return what was understood."""
-        understood = []
-        for text in self.state["said"]:
-            normal = self.matcher.normalize(text)
-            for question in questions_in_force(self._bundle(), self.today):
-                if question.id in self.state["answers"] or not applies(question, self.state["answers"]):
+    def _assume(self) -> None:
+        """Take each open question's likely option (`assume`) unless what was said rules it out."""
+        changed = True
+        while changed:
+            changed = False
+            for question in open_questions(self._bundle(), self.state["answers"], self.today):
+                if question.assume is None or question.id in self.state["unknown"]:
                     continue
-                option = _by_terms(question, text, normal, self.today, specific_only=True)
-                if option:
-                    self.state["answers"][question.id] = option.id
-                    understood.append(
-                        {"question_id": question.id, "option_id": option.id, "label": option.label}
-                    )
-        return understood
+                allowed = self.state["narrowed"].get(question.id)
+                option = find_option(question, question.assume, self.today)
+                if option is None or (allowed is not None and option.id not in allowed):
+                    continue
+                self.state["answers"][question.id] = option.id
+                self.state["assumed"].append(question.id)
+                self.understood.append(understood_entry(question, option, None, "assumed"))
+                changed = True
 
-    def _advance(self, understood: list[dict[str, str]]) -> dict[str, Any]:
-        """Ask the next question that applies, then the optional items, then give the checklist."""
-        answers = self.state["answers"]
-        for question in questions_in_force(self._bundle(), self.today):
-            if question.id not in answers and applies(question, answers):
-                self.state["pending"] = question.id
-                self.state["done"] = False
-                return self._question_reply(question, understood)
+    def _advance(self) -> dict[str, Any]:
+        """Ask the next question that matters, then the optional items, then give the checklist."""
+        self._assume()
+        bundle = self._bundle()
+        skip = set(self.state["unknown"])
+        question = next_question(bundle, self.state["answers"], self.state["narrowed"], skip, self.today)
+        if question is not None:
+            self.state["pending"] = question.id
+            self.state["done"] = False
+            return self._question_reply(question)
         offered = self._offered_items()
-        if offered and self.state["chosen_items"] is None:
+        wished = set(self.state["wishes"]) & set(offered)
+        quiet = not (wished or self.state["items_closed"] or self.state["extras_said"])
+        if offered and not self.state["items_asked"] and quiet:
             self.state["pending"] = ITEMS_PENDING
-            return self._items_reply(offered, understood)
+            self.state["done"] = False
+            return self._items_reply(offered)
+        self._settle_opt_ins()
         self.state["pending"] = None
         self.state["done"] = True
-        return {"type": "checklist", "understood": understood, "checklist": self._checklist()}
+        return {
+            "type": "checklist",
+            "understood": self.understood,
+            "understood_items": self.understood_items,
+            "assumed": self._assumed_entries(),
+            "checklist": self._checklist(),
+        }
 
-    def _question_reply(self, question: Question, understood: list[dict[str, str]]) -> dict[str, Any]:
+    def _assumed_entries(self) -> list[dict[str, Any]]:
+        entries = []
+        for question_id in self.state["assumed"]:
+            question = self._question(question_id)
+            option = question and find_option(question, self.state["answers"][question_id], self.today)
+            if question and option:
+                entries.append(understood_entry(question, option, None, "assumed"))
+        return entries
+
+    def _question_reply(self, question: Question) -> dict[str, Any]:
+        narrowed = self.state["narrowed"].get(question.id)
         return {
             "type": "question",
             "question_id": question.id,
             "text": question.text,
             "help": question.help,
             "options": [{"id": o.id, "label": o.label} for o in in_force(question.options, self.today)],
-            "understood": understood,
+            "narrowed_to": narrowed,
+            "understood": self.understood,
+            "understood_items": self.understood_items,
         }
 
     def _options(self) -> list[Option]:
         return chosen_options(self.knowledge, self.state["bundle"], self.state["answers"], self.today)
 
-    def _preselected(self) -> list[str]:
-        """Optional items selected by default and by the answers."""
-        slug = self.state["bundle"]
-        selected = set(select_items(self.knowledge, slug, self._options(), None, self.today))
-        return [i.id for i in optional_items(self.knowledge, slug, self.today) if i.id in selected]
+    def _decided_by_answers(self) -> dict[str, bool]:
+        """Optional items the answers switch on or off."""
+        decided: dict[str, bool] = {}
+        for option in self._options():
+            decided.update({i: False for i in option.drop_items})
+            decided.update({i: True for i in option.add_items})
+        return decided
 
     def _offered_items(self) -> list[str]:
         """Optional items no answer has already decided: the ones worth asking about."""
-        decided = {i for o in self._options() for i in (*o.add_items, *o.drop_items)}
+        decided = self._decided_by_answers()
         return [
             i.id
             for i in optional_items(self.knowledge, self.state["bundle"], self.today)
             if i.id not in decided
         ]
 
-    def _items_reply(self, offered: list[str], understood: list[dict[str, str]]) -> dict[str, Any]:
-        preselected = set(self._preselected())
+    def _default_choice(self) -> list[str]:
+        """The optional items chosen: wished, else decided by answers, else (unless closed) the default."""
+        bundle = self._bundle()
+        defaults = {e.item for e in bundle.items if e.optional and e.selected_by_default}
+        decided = self._decided_by_answers()
+        chosen = []
+        for item in optional_items(self.knowledge, bundle.slug, self.today):
+            wish = self.state["wishes"].get(item.id)
+            if wish is None:
+                wish = decided.get(item.id)
+            if wish is None:
+                wish = item.id in defaults and not self.state["items_closed"]
+            if wish:
+                chosen.append(item.id)
+        return _with_groups(bundle, chosen)
+
+    def _items_reply(self, offered: list[str]) -> dict[str, Any]:
+        preselected = set(self._default_choice())
         bundle = self._bundle()
         return {
             "type": "items",
-            "text": "以下事项可以一并办理,请选择要办的(可多选;回复“都要”或“不用了”也行):",
+            "text": "以下事项可以一并办理,请选择要办的(可多选;回复“都要”“不用了”或“只办婚检,其他不办”也行):",
             "items": [
                 {"id": i, "name": self.knowledge.items[i].name, "selected": i in preselected} for i in offered
             ],
             "groups": [list(g) for g in bundle.required_together],
-            "understood": understood,
+            "understood": self.understood,
+            "understood_items": self.understood_items,
         }
 
-    def _pick_items(self, text: str, normal: str) -> list[str] | None:
-        """Optional items chosen in words: all, none, the defaults, or the items named."""
-        offered = self._offered_items()
-        keep = [i for i in self._preselected() if i not in offered]
-        named = [i for i in offered if _mentions(self.knowledge.items[i].name, text)]
-        if any(w in normal for w in ("都要", "全部", "都办", "全都")):
-            chosen = offered
-        elif named:
-            negated = _polarity(normal) == "no"
-            base = [] if "只" in text or not negated else [i for i in self._preselected() if i in offered]
-            chosen = [i for i in base if i not in named] if negated else base + named
-        elif _polarity(normal) == "no":
-            chosen = []
-        elif _polarity(normal) == "yes":
-            chosen = [i for i in self._preselected() if i in offered]
-        else:
-            return None
-        return _with_groups(self._bundle(), keep + chosen)
+    def _settle_opt_ins(self) -> None:
+        """Fix the chosen items, and answer the opt-in questions they amount to (for their notes)."""
+        chosen = self._default_choice()
+        self.state["chosen_items"] = chosen
+        bundle = self._bundle()
+        for question in open_questions(bundle, self.state["answers"], self.today):
+            if opt_in(bundle, question) and (option := option_for_items(question, chosen, self.today)):
+                self.state["answers"][question.id] = option.id
 
     def _checklist(self) -> dict[str, Any]:
-        chosen = self.state["chosen_items"]
-        if chosen is not None:
-            offered = self._offered_items()
-            chosen = [i for i in self._preselected() if i not in offered] + [
-                i for i in chosen if i in offered
-            ]
         return build_checklist(
-            self.knowledge, self.state["bundle"], self.state["answers"], chosen, self.today
+            self.knowledge,
+            self.state["bundle"],
+            self.state["answers"],
+            self.state["chosen_items"],
+            self.today,
         )
 
     # --- follow-ups ------------------------------------------------------------------------------
 
+    def _core(self, text: str) -> str:
+        core = _PUNCTUATION.sub("", canonical(text))
+        for filler in sorted(self.words.fillers, key=len, reverse=True):
+            core = core.replace(canonical(filler), "")
+        return core
+
     def _faq_or_item(self, text: str) -> str | None:
         """'faq' or 'item' when a short question names a FAQ keyword or one of the bundle's items."""
-        core = _FILLER.sub("", text)
+        core = self._core(text)
         if len(core) < 2:
             return None
         if any(_faq_hits(entry.keywords, entry.question, text, core) for entry in self._faqs()):
             return "faq"
-        if any(core in self.knowledge.items[e.item].name for e in self._bundle().items):
+        checklist = build_checklist(
+            self.knowledge, self.state["bundle"], self.state["answers"], self._default_choice(), self.today
+        )
+        if followups.about(checklist, core) is not None:
             return "item"
         return None
 
@@ -404,87 +660,50 @@ class _Turn:
         return in_force(self._bundle().faq, self.today)
 
     def _follow_up(self, topic: str, text: str) -> dict[str, Any]:
-        """Answer a follow-up from the current bundle's knowledge, reminding of a pending question."""
-        checklist = self._checklist()
-        core = _FILLER.sub("", text)
+        """Answer a follow-up from the current bundle's knowledge, repeating a pending question."""
+        checklist = build_checklist(
+            self.knowledge, self.state["bundle"], self.state["answers"], self._default_choice(), self.today
+        )
+        core = self._core(text)
         faq = next((e for e in self._faqs() if _faq_hits(e.keywords, e.question, text, core)), None)
         if faq is not None:
             answer, topic = faq.answer, "faq"
         else:
-            answer = _ANSWERS.get(topic, _item_answer)(checklist, core)
-        reply: dict[str, Any] = {"type": "answer", "topic": topic, "text": answer}
+            answer = followups.answer(topic, checklist, core)
+        reply: dict[str, Any] = {"type": "answer", "topic": topic, "text": answer, "understood": []}
         pending = self.state["pending"]
-        if pending not in (None, ITEMS_PENDING, BUNDLE_QUESTION) and (question := self._question(pending)):
-            reply["question"] = self._question_reply(question, [])
+        if pending == ITEMS_PENDING:
+            reply["choice"] = self._items_reply(self._offered_items())
+        elif pending not in (None, BUNDLE_QUESTION) and (question := self._question(pending)):
+            reply["question"] = self._question_reply(question)
         return reply
 
 
-# --- free-text helpers ---------------------------------------------------------------------------
+# --- helpers -------------------------------------------------------------------------------------
 
 
-def _polarity(normal: str) -> str | None:
-    """'yes' / 'no' when the text starts with an affirmation or a negation."""
-    core = _FILLER.sub("", normal).lower()
-    if core.startswith(_NEGATE):
-        return "no"
-    if core.startswith(_AFFIRM):
-        return "yes"
-    return None
+def _fresh(state: Mapping[str, Any]) -> dict[str, Any]:
+    """A state with every key, its containers copied (states stored by older versions lack some)."""
+    fresh = {**new_state(), **state}
+    for key in ("answers", "narrowed", "wishes"):
+        fresh[key] = dict(fresh[key] or {})
+    for key in ("assumed", "unknown", "said", "candidates"):
+        fresh[key] = list(fresh[key] or [])
+    return fresh
 
 
-def _negated(text: str, start: int) -> bool:
-    """True when the term found at `start` is preceded by a negation ('不是港澳台')."""
-    before = text[max(0, start - 2) : start]
-    return any(char in _NEGATORS for char in before)
+def _drop(values: list[str], value: str) -> None:
+    if value in values:
+        values.remove(value)
 
 
-def _mentions(term: str, text: str) -> bool:
-    """The term (or its part before a parenthesis) appears in the text."""
-    short = re.split(r"[((]", term)[0]
-    return bool(short) and (short in text or term in text)
-
-
-def _by_terms(
-    question: Question, text: str, normal: str, day: dt.date, specific_only: bool = False
-) -> Option | None:
-    """The option whose label or synonym appears (not negated) in the text; longest term wins."""
-    best: tuple[int, Option] | None = None
-    for option in in_force(question.options, day):
-        for term in (option.label, *option.synonyms):
-            if specific_only and (len(term) < 2 or set(term) <= _GENERIC_CHARS):
-                continue
-            for haystack in (text, normal):
-                position = haystack.find(term)
-                if (
-                    position >= 0
-                    and not _negated(haystack, position)
-                    and (best is None or len(term) > best[0])
-                ):
-                    best = (len(term), option)
-    return best[1] if best else None
-
-
-def _by_polarity(question: Question, normal: str) -> Option | None:
-    """For a two-option yes/no question, the option a bare 对/不 picks: the negative one for 不.
-
-    With no option worded negatively, a question ending in 吗 takes its first option as yes, its second as no.
-    """
-    options = list(question.options)
-    polarity = _polarity(normal)
-    if len(options) != 2 or polarity is None:
+def _ordinal(core: str, words: DialogueWords) -> int | None:
+    """ "2", "第二个", "二" → 1 (zero-based) for a short reply; None otherwise."""
+    digits = "".join(ch for ch in core if ch.isdigit() or ch in words.numerals)
+    if not digits or len(core) > len(digits) + 2:
         return None
-    negative = [o for o in options if o.label.startswith(_NEGATE) or o.label.startswith(("都没", "没有"))]
-    if len(negative) == 1:
-        positive = next(o for o in options if o is not negative[0])
-        return negative[0] if polarity == "no" else positive
-    if not negative and question.text.rstrip("?？").endswith("吗"):
-        return options[0] if polarity == "yes" else options[1]
-    return None
-
-
-def _follow_up_topic(text: str) -> str | None:
-    """Which follow-up ('time', 'fee' …) a text asks about, if any."""
-    return next((topic for topic, words in FOLLOW_UPS if any(w in text for w in words)), None)
+    value = chinese_number(digits, words.numerals)
+    return int(value) - 1 if value is not None and value >= 1 and value == int(value) else None
 
 
 def _faq_hits(keywords: Sequence[str], question: str, text: str, core: str) -> bool:
@@ -501,95 +720,3 @@ def _with_groups(bundle: Bundle, chosen: list[str]) -> list[str]:
         if set(group) & set(result):
             result += [i for i in group if i not in result]
     return result
-
-
-# --- answers to follow-ups -------------------------------------------------------------------------
-
-
-def _days(limit: Mapping[str, Any]) -> str:
-    if limit.get("on_the_spot"):
-        return "当场办结"
-    if limit.get("promised_days") is not None or limit.get("statutory_days") is not None:
-        return f"{limit['working_days']}个工作日"
-    return limit.get("note") or "以当地公布为准"
-
-
-def _step_items(checklist: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [item for stage in checklist["steps"] for item in stage["items"]]
-
-
-def _time_answer(checklist: Mapping[str, Any], core: str) -> str:
-    lines = [f"{i['name']}:{_days(i['time_limit'])}" for i in _step_items(checklist)]
-    total = checklist["time_limit"]["total_working_days"]
-    summary = f"全部办完按最长的先后链条约需{total}个工作日" if total else "主要事项可当场或很快办结"
-    caveat = "(部分时限各地不同)" if checklist["time_limit"]["varies_by_locality"] else ""
-    return ";".join(lines) + f"。{summary}{caveat}。"
-
-
-def _fee_answer(checklist: Mapping[str, Any], core: str) -> str:
-    fees = checklist["fees"]
-    if fees["all_free"]:
-        return "都不收费。"
-    parts = [
-        f"{f['name']}:{f.get('rule') or ('免费' if f.get('free') else f.get('amount_yuan', '以当地为准'))}"
-        for f in fees["items"]
-    ]
-    return ";".join(parts) + "。"
-
-
-def _place_answer(checklist: Mapping[str, Any], core: str) -> str:
-    where = [f"{d['name']}:{'、'.join(d['offline']) or '以当地为准'}" for d in checklist["departments"]]
-    joint = checklist["channels"].get("offline")
-    return (f"可到{joint}一并办理。" if joint else "") + "各事项办理地点:" + ";".join(where) + "。"
-
-
-def _online_answer(checklist: Mapping[str, Any], core: str) -> str:
-    entry = checklist["online_entry"]
-    online = [
-        f"{i['name']}:{i['channels']['online']}"
-        for i in _step_items(checklist)
-        if i["channels"].get("online")
-    ]
-    head = f"网上入口:{entry}。" if entry else "这件事暂无统一的网上入口。"
-    return head + ("可网上办理或预约的事项:" + ";".join(online) + "。" if online else "")
-
-
-def _in_person_answer(checklist: Mapping[str, Any], core: str) -> str:
-    who = [
-        f"{i['name']}:{i['channels']['in_person']}"
-        for i in _step_items(checklist)
-        if i["channels"].get("in_person")
-    ]
-    overall = checklist["channels"].get("in_person")
-    if not who and not overall:
-        return "资料未写明必须本人到场,一般可委托他人代办,请携带委托书和双方身份证件,以当地要求为准。"
-    return (f"{overall}。" if overall else "") + ";".join(who) + ("。" if who else "")
-
-
-def _materials_answer(checklist: Mapping[str, Any], core: str) -> str:
-    names = [m["name"] + ("(可免交)" if m["can_skip"] else "") for m in checklist["materials"]]
-    return "需要准备:" + "、".join(names) + "。完整清单见一次告知。"
-
-
-def _item_answer(checklist: Mapping[str, Any], core: str) -> str:
-    items = [i for i in _step_items(checklist) if core in i["name"]]
-    if not items:
-        return "这件事当前的办理清单里没有相关事项;如需办理,可以告诉我您的情况。"
-    return (
-        ";".join(
-            f"{i['name']}由{i['department']}办理,{_days(i['time_limit'])},"
-            + (f"需先办完{'、'.join(i['requires'])}" if i["requires"] else "可直接办理")
-            for i in items
-        )
-        + "。"
-    )
-
-
-_ANSWERS = {
-    "time": _time_answer,
-    "fee": _fee_answer,
-    "place": _place_answer,
-    "online": _online_answer,
-    "in_person": _in_person_answer,
-    "materials": _materials_answer,
-}

@@ -21,9 +21,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from server.guide.contract import CONTRACT_KINDS, CONTRACT_SLUGS
+from server.guide.phrasing_check import check_bundle_phrasings, check_dialogue_words
 from server.guide.schema import (
     Bundle,
     Dated,
+    DialogueWords,
     GlobalLexicon,
     Item,
     Lexicon,
@@ -40,6 +42,7 @@ DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "knowledge"
 WHOLE_FILE = "(file)"
 GLOBAL_LEXICON = "_global"
 RETIREMENT_FILE = "retirement_age.yaml"
+DIALOGUE_FILE = "dialogue.yaml"
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BROKEN = object()  # a file that could not be read or parsed (already reported)
 M = TypeVar("M", bound=BaseModel)
@@ -78,6 +81,7 @@ class Knowledge:
     lexicons: Mapping[str, Lexicon]
     global_lexicon: GlobalLexicon
     retirement: RetirementRules | None  # None only in partial knowledge (`stats` on a broken tree)
+    dialogue: DialogueWords  # how citizens answer, negate and close (`knowledge/dialogue.yaml`)
 
 
 # --- reading files ---------------------------------------------------------------------------
@@ -486,6 +490,11 @@ def _load(root: Path) -> tuple[Knowledge, list[Problem]]:
     for file, bundle in bundles.values():
         _check_bundle(reader, file, bundle, items, materials)
     _check_contract(reader, bundles)
+    dialogue = _load_single(reader, root / DIALOGUE_FILE, DialogueWords)
+    if dialogue is not None:
+        check_dialogue_words(reader.report, f"{root.name}/{DIALOGUE_FILE}", dialogue)
+        for file, bundle in bundles.values():
+            check_bundle_phrasings(reader.report, file, bundle, dialogue)
     _check_lexicons(reader, lexicons, bundles)
     if retirement is not None:
         _check_retirement(reader, f"{root.name}/{RETIREMENT_FILE}", retirement)
@@ -502,6 +511,7 @@ def _load(root: Path) -> tuple[Knowledge, list[Problem]]:
         lexicons=MappingProxyType({slug: lexicon for slug, (_, lexicon) in lexicons.items()}),
         global_lexicon=global_lexicon or GlobalLexicon(),
         retirement=retirement,
+        dialogue=dialogue or DialogueWords(negations=("不",)),
     )
     return knowledge, reader.problems
 

@@ -11,8 +11,10 @@ every bundle; no word list of any bundle):
   is said, joined with a comma; facts already used are preferred less (a repeated question is not helped);
 - a clarify is answered by tapping the scenario's bundle if it is offered (a question asked, too);
 - a free-text answer is *understood* when the guide's next reply asks something else or gives the checklist;
-- a material is present when, parenthetical asides removed, one name contains the other or their
-  rapidfuzz ratio reaches `SAME_NAME_AT`; alternatives written with 或 count if any of them is present.
+- a material is present when, parenthetical asides removed (or kept, for the catalogue's name), one name
+  contains the other, their rapidfuzz ratio (or that of their sorted characters) reaches `SAME_NAME_AT`, or
+  they end alike (`SAME_SUFFIX` characters, `SUFFIX_SHARE` of the shorter: 母亲户口簿 / 居民户口簿);
+  alternatives written with 或 count if any of them is present.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ from server.guide.matcher import Matcher
 
 UNKNOWN = "不清楚"
 FIT_AT = 1.0  # share of the topic's characters plus share of its character pairs, summed over topic and value
-SAME_NAME_AT = 80
+SAME_NAME_AT = 80  # rapidfuzz ratio of the names, or of their sorted characters (words in another order)
+SAME_SUFFIX = 3  # … or a common ending of at least 3 characters covering 60 % of the shorter name
+SUFFIX_SHARE = 0.6
 MAX_TURNS = 20
 _ASIDE = re.compile(r"[(（][^)）]*[)）]")
 _NOT_CHAR = re.compile(r"[^\w]")
@@ -103,13 +107,28 @@ def _bare(name: str) -> str:
     return _NOT_CHAR.sub("", _ASIDE.sub("", name))
 
 
+def _suffix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
+
+
+def _same(wanted: str, have: str) -> bool:
+    shorter = min(len(wanted), len(have))
+    return bool(wanted and have) and (
+        wanted in have
+        or have in wanted
+        or fuzz.ratio(wanted, have) >= SAME_NAME_AT
+        or fuzz.ratio(sorted(wanted), sorted(have)) >= SAME_NAME_AT
+        or (_suffix(wanted, have) >= SAME_SUFFIX and _suffix(wanted, have) >= SUFFIX_SHARE * shorter)
+    )
+
+
 def same_material(expected: str, name: str) -> bool:
     """The harness's fuzzy material match (see the module docstring)."""
-    for wanted in (_bare(part) for part in _ASIDE.sub("", expected).split("或")):
-        have = _bare(name)
-        if wanted and have and (wanted in have or have in wanted or fuzz.ratio(wanted, have) >= SAME_NAME_AT):
-            return True
-    return False
+    names = (_bare(name), _NOT_CHAR.sub("", name))
+    return any(_same(_bare(part), have) for part in _ASIDE.sub("", expected).split("或") for have in names)
 
 
 def _present(expected: str, names: Iterable[str]) -> bool:
@@ -122,8 +141,13 @@ def _asks(reply: Mapping[str, Any]) -> str | None:
         return str(reply["question_id"])
     if reply["type"] == "items":
         return "__items__"
-    question = reply.get("question")
-    return str(question["question_id"]) if question else None
+    inner = reply.get("question") or reply.get("choice")
+    return _asks(inner) if inner else None
+
+
+def _inner(reply: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The reply that asks or concludes: an answer may carry the next question, items or checklist."""
+    return reply.get("question") or reply.get("choice") or reply.get("next") or reply
 
 
 def play(scenario: Mapping[str, Any], knowledge: Knowledge, matcher: Matcher, today: dt.date) -> Played:
@@ -137,7 +161,7 @@ def play(scenario: Mapping[str, Any], knowledge: Knowledge, matcher: Matcher, to
         if state.get("bundle") and state["bundle"] != scenario["bundle"]:
             played.switched_to.append(state["bundle"])
             break
-        if reply["type"] in _TERMINAL:
+        if _inner(reply)["type"] in _TERMINAL:
             played.finished = True
             break
         asked = _asks(reply)
@@ -148,7 +172,7 @@ def play(scenario: Mapping[str, Any], knowledge: Knowledge, matcher: Matcher, to
             message = Message(answer=(BUNDLE_QUESTION, scenario["bundle"]))
             said = f"[tap {scenario['bundle']}]"
         else:
-            said = citizen_answer(reply.get("question", reply), facts, used)
+            said = citizen_answer(_inner(reply), facts, used)
             message = Message(text=said)
             played.answers += 1
         state, next_reply = step(state, message, knowledge, matcher, today)
@@ -157,7 +181,7 @@ def play(scenario: Mapping[str, Any], knowledge: Knowledge, matcher: Matcher, to
         reply = next_reply
         played.transcript.append((said, _summary(reply)))
     if played.finished:
-        names = [m["name"] for m in reply["checklist"]["materials"]]
+        names = [m["name"] for m in _inner(reply)["checklist"]["materials"]]
         played.missing = [m for m in scenario["expect_materials"] if not _present(m, names)]
         played.unexpected = [m for m in scenario.get("expect_not_materials", []) if _present(m, names)]
     return played

@@ -229,6 +229,7 @@ class BundleItem(Frozen):
     item: Slug
     optional: bool = False
     selected_by_default: bool = True
+    phrases: tuple[Text, ...] = ()  # how citizens name this item when choosing optional items ("婚检")
 
 
 class MaterialChange(Frozen):
@@ -241,12 +242,31 @@ class MaterialChange(Frozen):
     note: str | None = None
 
 
+class Range(Frozen):
+    """A span of one quantity of `knowledge/dialogue.yaml` (面积, 持有年限 …): `min` <= value < `below`."""
+
+    quantity: Slug
+    min: float | None = None
+    below: float | None = None
+
+    def holds(self, value: float) -> bool:
+        return (self.min is None or value >= self.min) and (self.below is None or value < self.below)
+
+
+class Polarity(StrEnum):
+    yes = "yes"
+    no = "no"
+
+
 class Option(Dated):
     """One answer to a situation question and what it changes."""
 
     id: Slug
     label: Text
     synonyms: tuple[Text, ...] = ()  # free-text phrasings that pick this option
+    polarity: Polarity | None = None  # the option a bare 是/对 (yes) or 不/没有 (no) picks
+    range: Range | None = None  # a stated number in this range picks this option
+    both_parties: bool = False  # its synonyms count only with a word for both (都, 双方, 我们俩)
     add_items: tuple[Slug, ...] = ()
     drop_items: tuple[Slug, ...] = ()
     add_materials: tuple[MaterialChange, ...] = ()
@@ -261,6 +281,14 @@ class Condition(Frozen):
     options: tuple[Slug, ...]
 
 
+class OptionGroup(Frozen):
+    """Words that narrow a question to some of its options ("首套" → the two first-home options)."""
+
+    options: tuple[Slug, ...] = Field(min_length=1)
+    synonyms: tuple[Text, ...] = ()
+    range: Range | None = None
+
+
 class Question(Dated):
     """A situation question (情形): asked only when its answer changes what is needed."""
 
@@ -269,6 +297,15 @@ class Question(Dated):
     options: tuple[Option, ...] = Field(min_length=2)
     ask_if: tuple[Condition, ...] = ()  # all must hold
     help: str | None = None
+    # Words that say a clause is about this question; with a yes and a no option, a mention picks yes,
+    # a negated mention no ("婚检就不做了").
+    topics: tuple[Text, ...] = ()
+    groups: tuple[OptionGroup, ...] = ()
+    # The option taken, and said, when the citizen has not told otherwise: never asked, always correctable.
+    assume: Slug | None = None
+    unsure: Slug | None = None  # the option "不清楚" picks; without one, 不清楚 leaves the question open
+    # Asked as its item in the multi-select of optional items even though its options change materials.
+    ask_with_items: bool = False
 
 
 class Bundle(Dated):
@@ -380,6 +417,48 @@ class RetirementRules(Dated):
     wording: RetirementWording
     notes: tuple[Note, ...] = ()
     sources: tuple[Source, ...] = Field(min_length=1)
+
+
+class Quantity(Frozen):
+    """A number citizens state (面积 89平, 持有三年, 2015年买的, 交了五年) and how to recognise it."""
+
+    id: Slug
+    units: tuple[Text, ...] = Field(min_length=1)  # words right after the number (平, 平米; 年)
+    cues: tuple[Text, ...] = ()  # words shortly before the number that say which quantity it is
+    since_cues: tuple[Text, ...] = ()  # after a calendar year ("2015年买的"): the value is years since
+
+
+class FollowUp(Frozen):
+    """A follow-up topic (要多久, 要钱吗 …) and the words that ask it."""
+
+    topic: Slug
+    words: tuple[Text, ...] = Field(min_length=1)
+
+
+class DialogueWords(Frozen):
+    """`knowledge/dialogue.yaml`: how citizens answer, negate, close and correct, for every bundle."""
+
+    negations: tuple[Text, ...] = Field(min_length=1)  # 不是, 没有, 不用, 暂不, 别 …
+    negation_reach: int = Field(default=6, ge=0)  # characters a negation reaches forward in its clause
+    negation_after_reach: int = Field(default=3, ge=0)  # … or back: "婚检就不做了"
+    question_forms: tuple[Text, ...] = ()  # 要不要, 是不是: a clause with one states nothing
+    question_ends: tuple[Text, ...] = ()  # 吗: a term right before one is asked about, not stated
+    question_end_reach: int = Field(default=2, ge=0)
+    clause_breaks: tuple[Text, ...] = ()  # besides punctuation: 但是, 不过 …
+    unsure: tuple[Text, ...] = ()  # 不清楚, 不知道
+    yes: tuple[Text, ...] = ()  # a bare 是的/对/嗯 to the pending question
+    no: tuple[Text, ...] = ()  # a bare 没有/不用/算了
+    both: tuple[Text, ...] = ()  # 都, 双方, 我们俩
+    closing: tuple[Text, ...] = ()  # 其他都不需要: every opt-in not named is not wanted
+    everything: tuple[Text, ...] = ()  # 都要, 全部: every opt-in offered is wanted
+    only: tuple[Text, ...] = ()  # 只: the named opt-ins and nothing else
+    corrections: tuple[Text, ...] = ()  # 不对, 说错了: what follows replaces what was understood
+    new_errand: tuple[Text, ...] = ()  # 还想办, 要办啥: a message that asks about an errand
+    reset: tuple[Text, ...] = ()
+    fillers: tuple[Text, ...] = ()  # stripped from a short follow-up before comparing it with names
+    numerals: dict[str, float] = {}  # 一 → 1, 十 → 10, 万 → 10000, 多 → a third of the unit …
+    quantities: tuple[Quantity, ...] = ()
+    follow_ups: tuple[FollowUp, ...] = ()
 
 
 class Meta(Frozen):

@@ -1,0 +1,329 @@
+"""Read one free-text message for every question and optional item of a bundle.
+
+Pure and data-driven: the words come from the bundle's questions, options and items and from
+`knowledge/dialogue.yaml` (`DialogueWords`). A message is cut into clauses; in each clause the options'
+synonyms, option groups, question topics and stated numbers become `Evidence` (which options a question
+is narrowed to, or which are ruled out by a negation); item phrases become `Wish`es; and the message as a
+whole may be a bare yes/no, an "I don't know", a closing phrase ("其他都不需要"), a correction or a new
+errand. The dialogue applies the evidence; nothing here knows the conversation's state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from server.guide.schema import Bundle, DialogueWords, Polarity, Quantity, Question, Range
+
+_PUNCTUATION = re.compile(r"[,，。.!！?？;；:：\n\r\t ~～…]+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+APPROXIMATELY = "多"  # 三十多年: the one approximation word inside a written number
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A clause narrows `question` to `options` (or, `negated`, rules them out), from `words`."""
+
+    question: str
+    options: frozenset[str]
+    negated: bool
+    words: str
+
+
+@dataclass(frozen=True)
+class Wish:
+    """An optional item named in a clause: wanted, or not (`"生育登记暂时不办"`)."""
+
+    item: str
+    wanted: bool
+    words: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Everything one message says, before it is applied to a conversation."""
+
+    evidence: tuple[Evidence, ...] = ()
+    wishes: tuple[Wish, ...] = ()
+    yes: str | None = None  # the yes/no word a message starts with, if it is a bare yes/no
+    no: str | None = None
+    unsure: str | None = None
+    closing: str | None = None
+    everything: str | None = None
+    only: str | None = None
+    correction: str | None = None
+    new_errand: str | None = None
+    follow_up: str | None = None
+
+    def about(self, question_id: str) -> list[Evidence]:
+        return [e for e in self.evidence if e.question == question_id]
+
+
+@dataclass(frozen=True)
+class _Cue:
+    """A phrase (or a number range) that narrows one question to some options."""
+
+    question: str
+    options: frozenset[str]
+    phrase: str | None = None
+    range: Range | None = None
+    both_parties: bool = False
+    topic: bool = False  # a question topic: picks the yes option, negated the no option
+
+
+@dataclass
+class _Clause:
+    text: str
+    taken: list[tuple[int, int]] = field(default_factory=list)  # spans of matched phrases
+
+
+def canonical(text: str) -> str:
+    """Full-width to half-width and lower case, so data and messages compare alike."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _find_all(text: str, term: str) -> Iterable[int]:
+    start = text.find(term)
+    while start >= 0:
+        yield start
+        start = text.find(term, start + 1)
+
+
+def _first(text: str, words: Iterable[str]) -> str | None:
+    return next((w for w in sorted(words, key=len, reverse=True) if w and w in text), None)
+
+
+class BundleReader:
+    """Reads messages for one bundle; built once per knowledge release and bundle."""
+
+    def __init__(self, bundle: Bundle, words: DialogueWords) -> None:
+        self.bundle = bundle
+        self.words = words
+        self.cues = [cue for question in bundle.questions for cue in _cues(question)]
+        self.item_phrases = [
+            (entry.item, canonical(phrase))
+            for entry in bundle.items
+            if entry.optional
+            for phrase in entry.phrases
+        ]
+        self._breaks = re.compile(
+            "|".join(re.escape(canonical(b)) for b in sorted(words.clause_breaks, key=len, reverse=True))
+            or r"(?!)"
+        )
+
+    def read(self, text: str, today: dt.date) -> Reading:
+        """What `text` says about this bundle's questions and items, as of `today`."""
+        text = canonical(text)
+        clauses = [_Clause(c) for part in _PUNCTUATION.split(text) for c in self._breaks.split(part) if c]
+        evidence: list[Evidence] = []
+        wishes: list[Wish] = []
+        for clause in clauses:
+            if any(form in clause.text for form in self.words.question_forms):
+                continue
+            evidence += self._phrase_evidence(clause)
+            wishes += self._wishes(clause)
+        evidence += self._range_evidence(text, today)
+        words = self.words
+        lead = clauses[0].text if clauses else ""
+        yes_no = _first_prefix(lead, (*words.yes, *words.no))
+        return Reading(
+            evidence=tuple(evidence),
+            wishes=tuple(wishes),
+            yes=yes_no if yes_no in words.yes and yes_no not in words.no else None,
+            no=yes_no if yes_no in words.no else None,
+            unsure=_first(text, words.unsure),
+            closing=_first(text, words.closing),
+            everything=_first(text, words.everything),
+            only=_first(lead, words.only) if lead.startswith(tuple(words.only)) else None,
+            correction=_first_prefix(text, words.corrections),
+            new_errand=_first(text, words.new_errand),
+            follow_up=next(
+                (f.topic for f in words.follow_ups if any(canonical(w) in text for w in f.words)), None
+            ),
+        )
+
+    # --- clauses --------------------------------------------------------------------------------
+
+    def _phrase_evidence(self, clause: _Clause) -> list[Evidence]:
+        found: list[tuple[int, int, _Cue]] = []
+        for cue in self.cues:
+            if cue.phrase is None:
+                continue
+            for start in _find_all(clause.text, cue.phrase):
+                found.append((start, start + len(cue.phrase), cue))
+        # Within one question the longest phrase wins where phrases overlap ("没有公积金" over "公积金").
+        found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
+        kept: list[tuple[int, int, _Cue]] = []
+        for start, end, cue in found:
+            if any(k[2].question == cue.question and start < k[1] and k[0] < end for k in kept):
+                continue
+            if self._asked(clause.text, end):
+                continue
+            if cue.both_parties and not any(w in clause.text for w in self.words.both):
+                continue
+            kept.append((start, end, cue))
+        clause.taken = [(s, e) for s, e, _ in kept]
+        evidence = []
+        for start, end, cue in sorted(kept, key=lambda k: k[0]):
+            negated = self._negated(clause, start, end)
+            options = cue.options
+            if cue.topic:
+                options = cue.options if not negated else self._polar(cue.question, Polarity.no)
+                negated = False
+                if not options:
+                    continue
+            evidence.append(Evidence(cue.question, options, negated, clause.text[start:end]))
+        return evidence
+
+    def _polar(self, question_id: str, polarity: Polarity) -> frozenset[str]:
+        question = next(q for q in self.bundle.questions if q.id == question_id)
+        return frozenset(o.id for o in question.options if o.polarity == polarity)
+
+    def _wishes(self, clause: _Clause) -> list[Wish]:
+        wishes: list[Wish] = []
+        for item, phrase in sorted(self.item_phrases, key=lambda p: -len(p[1])):
+            start = clause.text.find(phrase)
+            if start < 0 or any(w.item == item for w in wishes):
+                continue
+            end = start + len(phrase)
+            if self._asked(clause.text, end):
+                continue
+            wanted = not self._negated(clause, start, end, extra=[(start, end)])
+            wishes.append(Wish(item, wanted, phrase))
+        return wishes
+
+    def _asked(self, text: str, end: int) -> bool:
+        """A term followed closely by 吗 is asked about, not stated."""
+        tail = text[end : end + self.words.question_end_reach + 1]
+        return any(q in tail for q in self.words.question_ends)
+
+    def _negated(self, clause: _Clause, start: int, end: int, extra: Sequence[tuple[int, int]] = ()) -> bool:
+        """A negation word ends within reach before the span, or starts right after it, outside phrases."""
+        text = clause.text
+        spans = [*clause.taken, *extra]
+        blocked = [(s, s + len(w)) for w in self.words.unsure for s in _find_all(text, w)]
+        for word in self.words.negations:
+            for at in _find_all(text, word):
+                stop = at + len(word)
+                inside = any(s <= at and stop <= e for s, e in (*spans, *blocked) if (s, e) != (start, end))
+                if inside or (start <= at < end):
+                    continue
+                if stop <= start and start - stop <= self.words.negation_reach:
+                    return True
+                if at >= end and at - end <= self.words.negation_after_reach:
+                    return True
+        return False
+
+    # --- numbers --------------------------------------------------------------------------------
+
+    def _range_evidence(self, text: str, today: dt.date) -> list[Evidence]:
+        values = stated_quantities(text, self.words, today)
+        evidence = []
+        for cue in self.cues:
+            if cue.range is None:
+                continue
+            for quantity, value, words in values:
+                if quantity == cue.range.quantity and cue.range.holds(value):
+                    evidence.append(Evidence(cue.question, cue.options, False, words))
+        return evidence
+
+
+def _first_prefix(text: str, words: Iterable[str]) -> str | None:
+    return next(
+        (w for w in sorted(words, key=len, reverse=True) if w and text.startswith(canonical(w))), None
+    )
+
+
+def _cues(question: Question) -> list[_Cue]:
+    cues = []
+    for option in question.options:
+        mine = frozenset({option.id})
+        for phrase in option.synonyms:
+            cues.append(_Cue(question.id, mine, canonical(phrase), both_parties=option.both_parties))
+        if option.range is not None:
+            cues.append(_Cue(question.id, mine, range=option.range))
+    for group in question.groups:
+        options = frozenset(group.options)
+        cues += [_Cue(question.id, options, canonical(p)) for p in group.synonyms]
+        if group.range is not None:
+            cues.append(_Cue(question.id, options, range=group.range))
+    yes = frozenset(o.id for o in question.options if o.polarity == Polarity.yes)
+    if yes:
+        cues += [_Cue(question.id, yes, canonical(t), topic=True) for t in question.topics]
+    return cues
+
+
+# --- numbers -------------------------------------------------------------------------------------
+
+
+def chinese_number(text: str, numerals: Mapping[str, float]) -> float | None:
+    """三十多 → 33.3, 十八 → 18, 两 → 2, 1.5 → 1.5; None when `text` is no number.
+
+    多 after a unit adds a third of it (十多 ≈ 13): a citizen's "about" is closer to the low end.
+    """
+    if _NUMBER.fullmatch(text):
+        return float(text)
+    total = section = current = 0.0
+    unit = 1.0
+    for char in text:
+        if char == APPROXIMATELY:
+            section += unit / 3
+            continue
+        value = numerals.get(char)
+        if value is None:
+            return None
+        if value >= 10000:
+            total += (section + current) * value
+            section = current = 0.0
+            unit = value / 10
+        elif value >= 10:
+            section += (current or 1) * value
+            current, unit = 0.0, value
+        else:
+            current = value
+    value = total + section + current
+    return value if text.strip(APPROXIMATELY) else None
+
+
+def stated_quantities(text: str, words: DialogueWords, today: dt.date) -> list[tuple[str, float, str]]:
+    """(quantity, value, words) for every number stated with a quantity's unit and cue."""
+    numerals = "".join(re.escape(k) for k in words.numerals) + APPROXIMATELY
+    number = re.compile(rf"\d+(?:\.\d+)?|[{numerals}]+")
+    found = []
+    for match in number.finditer(text):
+        raw = match.group()
+        if not raw.strip(APPROXIMATELY):
+            continue
+        value = chinese_number(raw, words.numerals)
+        if value is None:
+            continue
+        after = text[match.end() : match.end() + 6]
+        before = text[max(0, match.start() - 10) : match.start()]
+        for quantity in words.quantities:
+            since = _since_year(raw, after, quantity, today)
+            if since is not None:
+                found.append((quantity.id, since, text[match.start() : match.end() + 4]))
+            elif _unit_after(after, quantity) and (not quantity.cues or _first(before, quantity.cues)):
+                found.append((quantity.id, value, text[max(0, match.start() - 4) : match.end() + 2]))
+    return found
+
+
+def _unit_after(after: str, quantity: Quantity) -> bool:
+    after = after.lstrip(APPROXIMATELY)
+    return any(after.startswith(canonical(u)) for u in quantity.units)
+
+
+def _since_year(raw: str, after: str, quantity: Quantity, today: dt.date) -> float | None:
+    """ "2015年买的" → years since 2015; None when the number is not a year followed by a since-cue."""
+    if not (raw.isdigit() and len(raw) == 4 and after.startswith("年")):
+        return None
+    rest = after[1:]
+    if not any(
+        rest.startswith(canonical(c)) or rest[1:].startswith(canonical(c)) for c in quantity.since_cues
+    ):
+        return None
+    year = int(raw)
+    return float(today.year - year) if 1900 < year <= today.year else None

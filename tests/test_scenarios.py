@@ -1,0 +1,41 @@
+"""The scenario runner plays whole blind-written conversations; the dev suite is a floor (tuned on)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from server.guide.scenarios import citizen_answer, run, same_material
+
+DATA = Path(__file__).parent / "data" / "scenarios"
+
+
+def test_the_harness_answers_with_the_best_fitting_fact_or_not_knowing() -> None:
+    facts = [
+        {"topic": "是否初婚", "value": "双方都是初婚", "answer": "都是初婚"},
+        {"topic": "双方身份", "value": "均为内地居民", "answer": "都是大陆的"},
+    ]
+    question = {
+        "type": "question",
+        "text": "这是双方的第一次结婚吗?",
+        "options": [{"label": "双方都是第一次结婚"}],
+    }
+    assert citizen_answer(question, facts, set()) == "都是初婚"
+    unrelated = {"type": "question", "text": "你们当中有现役军人吗?", "options": [{"label": "没有"}]}
+    assert citizen_answer(unrelated, facts, set()) == "不清楚"
+
+
+def test_materials_match_by_everyday_name() -> None:
+    assert same_material("双方居民身份证", "居民身份证")
+    assert same_material("母亲户口簿", "居民户口簿")
+    assert same_material("不动产权证书（房产证）", "不动产权证书(房屋所有权证)")
+    assert not same_material("离婚证", "结婚证")
+    assert not same_material("婚前医学检查证明", "出生医学证明")
+
+
+def test_dev_suite_floor() -> None:
+    summary, results = run(DATA / "dev.jsonl", dt.date(2026, 1, 15))
+    assert summary["scenarios"] == 24
+    assert summary["checklists_right"] >= 17, [r.id for r in results if not r.checklist_right]
+    assert summary["questions_per_scenario"] <= 1.0
+    assert summary["answers_understood"] >= 0.9

@@ -1,0 +1,208 @@
+"""The guide understands situations in citizens' own words: every message read for every question, few
+questions, corrections, new errands kept apart, follow-ups in context (issue 12). Real knowledge, no mocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from server.guide.dialogue import Message, step
+from server.guide.knowledge import Knowledge, check, load_knowledge
+from server.guide.matcher import Matcher
+from server.guide.reading import chinese_number, stated_quantities
+
+DAY = dt.date(2026, 1, 15)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def guide() -> tuple[Knowledge, Matcher]:
+    knowledge = load_knowledge()
+    return knowledge, Matcher.from_knowledge(knowledge)
+
+
+def talk(guide, state: dict, text: str | None = None, **structured) -> tuple[dict, dict]:
+    state, reply = step(state, Message(text=text, **structured), *guide, DAY)
+    return json.loads(json.dumps(state)), reply
+
+
+def said(reply: dict) -> dict[str, str]:
+    return {u["question_id"]: u["option_id"] for u in reply.get("understood", []) if u["source"] != "assumed"}
+
+
+def test_a_whole_situation_in_one_message_leaves_only_the_extras(guide) -> None:
+    state, reply = talk(guide, {}, "我们俩都是内地的,第一次结婚,下个月领证要带啥,不做婚检")
+    assert said(reply) == {
+        "party_identity": "both_mainland",
+        "marital_history": "first_marriage",
+        "want_premarital_exam": "exam_no",
+    }
+    assert reply["type"] == "checklist"
+
+
+def test_a_situation_sent_while_a_question_is_pending_fills_the_questions(guide) -> None:
+    state, reply = talk(guide, {}, "我们想领证")
+    assert reply["question_id"] == "party_identity"
+    state, reply = talk(guide, state, "男方是内地居民,女方是香港居民,都是初婚,其他都不需要")
+    assert reply["type"] == "checklist"
+    assert state["answers"]["party_identity"] == "hmt"
+    assert state["answers"]["marital_history"] == "first_marriage"
+    assert state["items_closed"] and "hukou_marital_status_update" not in state["chosen_items"]
+
+
+def test_an_answer_that_names_another_bundles_words_stays_in_the_questionnaire(guide) -> None:
+    state, reply = talk(guide, {}, "我要退休了,要办什么")
+    assert state["bundle"] == "retirement" and reply["question_id"] == "insured_type"
+    state, reply = talk(guide, state, "我是企业职工,单位交的社保")
+    assert state["bundle"] == "retirement" and state["answers"]["insured_type"] == "employee"
+    assert reply["type"] == "items"
+    state, reply = talk(guide, state, "户籍在本省,出生日期和档案一致,公积金也要取")
+    assert state["bundle"] == "retirement" and reply["type"] == "checklist"
+    assert state["answers"]["hukou_check"] == "hukou_ok"
+    assert state["answers"]["housing_fund"] == "fund_active"
+
+
+def test_an_unknown_answer_moves_on_with_the_cautious_option(guide) -> None:
+    state, reply = talk(guide, {}, "我要退休了,企业职工")
+    assert reply["type"] == "items"
+    ids = [i["id"] for i in reply["items"]]
+    assert "hukou_info_confirmation" in ids  # hukou_check is asked with the items
+    state, reply = talk(guide, state, "不清楚")
+    assert reply["type"] == "checklist"
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "option"),
+    [
+        ("买二手房,120平,首套", "buyer_home", "first_small"),
+        ("卖二手房,房东说持有三年", "seller_holding", "two_to_five"),
+        ("卖房,2015年买的,家里就这一套", "seller_holding", "five_only"),
+        ("我要退休了,灵活就业,交了十二年", "contribution_years", "not_enough"),
+        ("失业了,被裁员了,交了5年社保", "contribution_years", "one_year_or_more"),
+    ],
+)
+def test_numbers_and_ranges_pick_options(guide, text: str, question: str, option: str) -> None:
+    state, _ = talk(guide, {}, text)
+    assert state["answers"].get(question) == option or state["narrowed"].get(question) == [option]
+
+
+def test_numbers_are_read_in_words_and_digits(guide) -> None:
+    numerals = guide[0].dialogue.numerals
+    assert chinese_number("十八", numerals) == 18
+    assert chinese_number("三十多", numerals) == pytest.approx(33.3, abs=0.1)
+    assert chinese_number("两", numerals) == 2
+    assert chinese_number("多", numerals) is None
+    found = stated_quantities("89平,2015年买的", guide[0].dialogue, DAY)
+    assert ("floor_area", 89.0) in [(q, v) for q, v, _ in found]
+    assert ("years_held", 11.0) in [(q, v) for q, v, _ in found]
+
+
+def test_negation_and_its_scope(guide) -> None:
+    state, _ = talk(guide, {}, "我要退休了,企业职工,不是独生子女,婚前的事不提")
+    assert state["answers"]["one_child"] == "one_child_no"
+    state, _ = talk(guide, {}, "我们想领证,婚检要不要做?")
+    assert "want_premarital_exam" not in state["answers"]  # asked, not stated
+    state, _ = talk(guide, {}, "失业了,合同到期公司不续了")
+    assert state["answers"]["leave_reason"] == "involuntary"
+
+
+def test_a_correction_in_words_replans_the_checklist(guide) -> None:
+    state, reply = talk(guide, {}, "我们俩都是内地的,第一次结婚,不做婚检,其他都不需要")
+    assert reply["type"] == "checklist"
+    notes_before = {n["text"] for n in reply["checklist"]["notes"]}
+    state, reply = talk(guide, state, "不对,我是二婚")
+    assert reply["type"] == "checklist"
+    assert said(reply) == {"marital_history": "remarriage"}
+    assert reply["understood"][0]["source"] == "corrected" and reply["understood"][0]["words"] == "二婚"
+    assert {n["text"] for n in reply["checklist"]["notes"]} - notes_before
+
+
+def test_an_assumed_answer_can_be_corrected_by_tap(guide) -> None:
+    state, reply = talk(guide, {}, "我们俩都是内地的,第一次结婚,不做婚检,其他都不需要")
+    state, reply = talk(guide, state, answer=("military", "military_party"))
+    assert reply["type"] == "checklist" and "military" not in state["assumed"]
+    assert "military_id" in [m["id"] for m in reply["checklist"]["materials"]]
+
+
+def test_an_explicit_new_errand_switches_and_keeps_the_first_conversation(guide) -> None:
+    state, reply = talk(guide, {}, "我们想领证")
+    state, reply = talk(guide, state, "都是大陆的")
+    assert state["answers"]["party_identity"] == "both_mainland"
+    state, reply = talk(guide, state, "那我爸退休要办啥")
+    assert state["bundle"] == "retirement" and reply["parked"] == "marriage"
+    state, reply = talk(guide, state, "结婚登记要办什么")
+    assert state["bundle"] == "marriage" and reply["resumed"] == "marriage"
+    assert state["answers"]["party_identity"] == "both_mainland"
+
+
+def test_an_faq_mid_questionnaire_is_answered_and_the_question_repeated(guide) -> None:
+    state, reply = talk(guide, {}, "我们想领证")
+    pending = reply["question_id"]
+    state, reply = talk(guide, state, "要花钱吗")
+    assert reply["type"] == "answer" and reply["question"]["question_id"] == pending
+    assert state["pending"] == pending and state["bundle"] == "marriage"
+
+
+def test_gibberish_mid_questionnaire_asks_the_question_again(guide) -> None:
+    state, reply = talk(guide, {}, "我们想领证")
+    state, reply = talk(guide, state, "今天天气不错")
+    assert reply["type"] == "question" and reply["retry"] is True and state["bundle"] == "marriage"
+
+
+def test_questions_whose_options_lead_to_the_same_notice_are_not_asked(guide) -> None:
+    state, reply = talk(guide, {}, "出差去外地突发急病住院,自己垫钱了,怎么报销")
+    assert "temporary_type" not in [reply.get("question_id")]
+    assert reply["type"] in ("items", "checklist")
+
+
+def test_follow_ups_in_context(guide) -> None:
+    state, reply = talk(guide, {}, "我们俩都是内地的,第一次结婚,不做婚检,其他都不需要")
+    for text, topic in [
+        ("要多久", ("time", "faq")),
+        ("要钱吗", ("fee", "faq")),
+        ("去哪几个地方办", ("place",)),
+        ("需要复印件吗", ("copies",)),
+        ("要本人去吗", ("in_person", "faq")),
+    ]:
+        state, reply = talk(guide, state, text)
+        assert reply["type"] == "answer" and reply["topic"] in topic, text
+    state, reply = talk(guide, state, "身份证呢")
+    assert reply["type"] == "answer" and "居民身份证" in reply["text"]
+
+
+def _tree(tmp_path: Path) -> Path:
+    root = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", root)
+    return root
+
+
+def test_the_validator_rejects_a_phrase_that_also_matches_a_sibling_option(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    path = root / "bundles" / "marriage.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("synonyms: [初婚, 头婚", "synonyms: [婚, 初婚, 头婚"), encoding="utf-8")
+    problems = [str(p) for p in check(root)]
+    assert any(
+        "knowledge/bundles/marriage.yaml: questions[2].options[1].synonyms[0]" in p
+        and "also matches '婚'" in p
+        for p in problems
+    ), problems
+
+
+def test_the_validator_checks_dialogue_words_and_references(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    words = root / "dialogue.yaml"
+    words.write_text(
+        words.read_text(encoding="utf-8").replace('"yes": [是的,', '"yes": [没有, 是的,'), encoding="utf-8"
+    )
+    bundle = root / "bundles" / "retirement.yaml"
+    bundle.write_text(
+        bundle.read_text(encoding="utf-8").replace("assume: normal", "assume: nope"), encoding="utf-8"
+    )
+    problems = [str(p) for p in check(root)]
+    assert any(p.startswith("knowledge/dialogue.yaml: yes[0]: ") for p in problems), problems
+    assert any("retirement.yaml: questions[1].assume" in p for p in problems), problems
