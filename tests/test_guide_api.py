@@ -42,11 +42,10 @@ async def test_a_conversation_goes_from_words_to_checklist(api: httpx.AsyncClien
         conversation_id=conversation_id,
         answer={"question_id": "party_identity", "option_id": "both_mainland"},
     )
+    assert body["reply"]["type"] == "checklist"  # the extras were talked about: defaults, no items choice
+    body = await say(api, conversation_id=conversation_id, text="户口不动,其他都不需要")
     reply = body["reply"]
-    if reply["type"] == "items":
-        body = await say(api, conversation_id=conversation_id, text="户口不动,其他都不需要")
-        reply = body["reply"]
-    assert reply["type"] == "checklist"
+    assert reply["type"] == "checklist" and reply["understood"][0]["option_id"] == "update_no"
     names = [m["name"] for m in reply["checklist"]["materials"]]
     assert any("居民身份证" in n for n in names) and any("声明" in n for n in names)
     assert not any("户口簿" in n for n in names)
