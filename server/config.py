@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     handoff_polite_after_seconds: float = Field(default=120, ge=5)
     handoff_sweep_seconds: float = Field(default=10, gt=0)
     unmatched_max_turns: int = Field(default=5000, ge=100, le=100_000)
+    rating_followup_working_days: int = Field(default=15, ge=1, le=60)  # 差评 回访/整改
+    consultation_working_days: int = Field(default=5, ge=1, le=60)
+    complaint_working_days: int = Field(default=15, ge=1, le=60)
+    suggestion_working_days: int = Field(default=20, ge=1, le=60)
 
     @field_validator("redis_url", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ from contextlib import suppress
 from sanic import Sanic
 
 from server.config import Settings
+from server.operators.deadlines import CaseDeadlines
 from server.operators.takeover import Takeover, TakeoverPolicy
 from server.operators.texts import OperatorsKnowledge, load_operators_knowledge
 
@@ -27,6 +28,12 @@ class OperatorsService:
         self.settings = settings
         self.texts = texts
         self.takeover = takeover
+        self.deadlines = CaseDeadlines(
+            rating_followup=settings.rating_followup_working_days,
+            consultation=settings.consultation_working_days,
+            complaint=settings.complaint_working_days,
+            suggestion=settings.suggestion_working_days,
+        )
         self._sweeper: asyncio.Task[None] | None = None
 
     def ensure_sweeper(self) -> None:

@@ -132,3 +132,31 @@ async def test_unmatched_report_groups_similar_utterances(client, settings) -> N
     assert top["count"] == 3 and len(top["examples"]) == 3
     assert top["reply_types"] == {"fallback": 3}
     assert any(g["text"] == "月亮为什么是圆的" and g["count"] == 1 for g in report["groups"])
+
+
+async def test_statistics_for_supervisors(client, settings) -> None:
+    op = await operator_login(client, settings)
+    boss = await operator_login(client, settings, "supervisor")
+    married = await say(client, "我俩下个月领证要带啥")
+    await say(client, "天上的星星为什么会眨眼")
+    await say(client, "转人工", married["conversation_id"])
+    handoff = (await client.get("/api/v1/handoffs", headers=op)).json()["waiting"][0]
+    await client.post(f"/api/v1/handoffs/{handoff['id']}/claim", headers=op)
+    await client.post(f"/api/v1/handoffs/{handoff['id']}/messages", json={"text": "您好"}, headers=op)
+
+    assert (await client.get("/api/v1/statistics", headers=op)).status_code == 403
+    response = await client.get("/api/v1/statistics", headers=boss)
+    assert response.status_code == 200, response.text
+    assert_matches_spec(200, response.json(), "GET", "/api/v1/statistics")
+    figures = response.json()
+    assert figures["turns"] == 3 and figures["conversations"] == 2 and figures["handoffs"] == 1
+    assert figures["rates"] == {"fallback": round(1 / 3, 4), "clarify": 0.0, "handoff": 0.5}
+    assert figures["days"][-1]["turns"] == 3 and len(figures["days"]) == 15
+    assert figures["first_reply_seconds"]["count"] == 1 and figures["first_reply_seconds"]["median"] >= 0
+    assert {"bundle": "marriage", "conversations": 1} in figures["bundles"]
+    backwards = await client.get(
+        "/api/v1/statistics",
+        params={"since": "2026-03-02T00:00:00+08:00", "until": "2026-03-01T00:00:00"},
+        headers=boss,
+    )
+    assert backwards.status_code == 422 and backwards.json()["error"]["code"] == "invalid_range"

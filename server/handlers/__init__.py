@@ -2,6 +2,7 @@
 
 from server.handlers.auth import bp as auth_bp
 from server.handlers.bundles import bp as bundles_bp
+from server.handlers.console import bp as console_bp
 from server.handlers.conversations import bp as conversations_bp
 from server.handlers.departments import bp as departments_bp
 from server.handlers.guide import bp as guide_bp
@@ -24,4 +25,5 @@ BLUEPRINTS = (
     labels_bp,
     reports_bp,
     handoffs_bp,
+    console_bp,
 )

@@ -1,4 +1,4 @@
-"""Reports for operators and supervisors: the unmatched report."""
+"""Reports for operators and supervisors: the unmatched report and the statistics."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ from sanic.response import HTTPResponse, json
 
 from server.auth.guards import requires_operator
 from server.bodies import parse_query
+from server.clock import today, utc_now
+from server.db import db_time
+from server.errors import ApiError
+from server.operators.statistics import statistics as operator_statistics
 from server.operators.unmatched import unmatched_report
 
 bp = Blueprint("reports", url_prefix="/api/v1")
@@ -37,3 +41,31 @@ async def unmatched(request: Request) -> HTTPResponse:
         top=query.top,
     )
     return json(report)
+
+
+class StatisticsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+@bp.get("/statistics")
+@requires_operator("supervisor")
+async def statistics(request: Request) -> HTTPResponse:
+    """Supervisors' figures for [since, until), by default the last 14 days."""
+    query = parse_query(request, StatisticsQuery)
+    await request.app.ctx.turns.flush()
+    settings = request.app.ctx.settings
+    until = db_time(query.until or utc_now())
+    since = db_time(query.since) if query.since else until - dt.timedelta(days=14)
+    if since >= until or until - since > dt.timedelta(days=366):
+        raise ApiError(422, "invalid_range", "since must be before until, at most a year apart.")
+    figures = await operator_statistics(
+        since=since,
+        until=until,
+        timezone=settings.timezone,
+        today=today(settings.timezone),
+        bad_at_most=request.app.ctx.operators.texts.config.ratings.bad_at_most,
+    )
+    # Filled in from the applications and push domains once they are served; unknown until then.
+    return json({**figures, "overdue_tasks": None, "undelivered_notifications": None})

@@ -31,3 +31,7 @@ def conflict(code: str, message: str) -> OperatorsError:
 
 def invalid(code: str, message: str) -> OperatorsError:
     return OperatorsError("invalid", code, message)
+
+
+def forbidden(code: str, message: str) -> OperatorsError:
+    return OperatorsError("forbidden", code, message)

@@ -166,10 +166,13 @@ class Takeover:
 
     async def _queued_reply(self, handoff: Handoff) -> dict[str, Any]:
         status = await self._status(handoff)
+        texts = self.texts.handoff.texts
         if handoff.status == "active":
-            text = self.texts.handoff.texts.joined
+            text = texts.joined
+        elif status["ahead"]:
+            text = texts.queued.format(ahead=status["ahead"])
         else:
-            text = self.texts.handoff.texts.queued.format(ahead=status["ahead"])
+            text = texts.queued_next
         return {
             "type": "handoff",
             "text": text,

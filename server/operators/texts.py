@@ -28,7 +28,8 @@ class _Strict(BaseModel):
 
 
 class HandoffTexts(_Strict):
-    queued: str = Field(min_length=1)
+    queued: str = Field(min_length=1)  # {ahead}: requests waiting before this one
+    queued_next: str = Field(min_length=1)  # nobody waits before this one
     offer: str = Field(min_length=1)
     still_waiting: str = Field(min_length=1)
     joined: str = Field(min_length=1)

@@ -1,0 +1,234 @@
+"""The operators' console end to end in real headless Chromium (Debian's /usr/bin/chromium driven by
+Playwright), against `python -m server` over sockets: log in, find a conversation by filter, label a
+turn, take over a conversation and chat with a citizen. Each main screen is saved
+under var/screenshots/ (the CI artifact)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server.config import REPO_ROOT
+from tests.conftest import LiveServer
+from tests.fakes.auth import sms, vendor_settings, wechat
+
+USES_FIXTURES = (sms, wechat)
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+SHOTS = REPO_ROOT / "var" / "screenshots"
+PASSWORD = "correct horse battery staple"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    if not CHROMIUM.exists():
+        if os.environ.get("REQUIRE_REAL_BACKENDS"):
+            pytest.fail(f"{CHROMIUM} is missing: scripts/test installs the chromium package")
+        pytest.skip(f"{CHROMIUM} is missing")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def wait_for(check: Callable[[], object], what: str, timeout: float = 20) -> object:
+    """Poll `check` until it returns something truthy (the event waited for), or fail saying what."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Citizen:
+    """A citizen's app: SMS login, messages to the guide, operator messages as they arrive."""
+
+    def __init__(self, client: httpx.Client, token: str) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.conversation_id: str | None = None
+        self.received: list[dict] = []
+
+    def say(self, text: str) -> dict:
+        body = {"text": text, **({"conversation_id": self.conversation_id} if self.conversation_id else {})}
+        response = self.client.post("/api/v1/guide/messages", json=body, headers=self.headers)
+        assert response.status_code == 200, response.text
+        data = response.json()
+        self.conversation_id = data["conversation_id"]
+        self._keep(data["reply"].get("operator_messages", []))
+        return data
+
+    def _keep(self, messages: list[dict]) -> None:
+        known = {m["id"] for m in self.received}
+        self.received += [m for m in messages if m["id"] not in known]
+
+    def poll(self) -> list[dict]:
+        after = max((m["id"] for m in self.received), default=0)
+        response = self.client.get(
+            f"/api/v1/guide/conversations/{self.conversation_id}/handoff",
+            params={"after": after},
+            headers=self.headers,
+        )
+        self._keep(response.json()["operator_messages"])
+        return self.received
+
+    def texts(self) -> list[str]:
+        return [m["text"] for m in self.poll()]
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def login(page, base_url: str, username: str) -> None:
+    page.goto(base_url + "/console")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.wait_for_selector("#conversation-table")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, wechat, sms) -> Iterator[dict]:
+    """`python -m server` on a fresh SQLite file with a supervisor made by the CLI and one operator."""
+    folder = tmp_path_factory.mktemp("console")
+    database = f"sqlite://{folder / 'console.sqlite3'}"
+    subprocess.run(
+        [sys.executable, "-m", "server", "create-supervisor", "--username", "zhuguan"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "DATABASE_URL": database, "SUPERVISOR_PASSWORD": PASSWORD},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    env = {key.upper(): value for key, value in vendor_settings(wechat[0], sms[0]).items()}
+    server = LiveServer({**env, "DATABASE_URL": database, "TURN_FLUSH_SECONDS": "0.1"}, folder / "server.log")
+    try:
+        server.wait_ready()
+        with httpx.Client(base_url=server.base_url, timeout=15) as client:
+            token = client.post("/api/v1/operators/login", json={"username": "zhuguan", "password": PASSWORD})
+            boss = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            made = client.post(
+                "/api/v1/operators", json={"username": "kefu01", "password": PASSWORD}, headers=boss
+            )
+            assert made.status_code == 201, made.text
+            yield {"client": client, "base": server.base_url, "boss": boss, "sms": sms[1]}
+    finally:
+        server.stop()
+
+
+def citizen_login(site: dict, phone: str) -> Citizen:
+    client = site["client"]
+    assert client.post("/api/v1/auth/sms-codes", json={"phone": phone}).status_code == 202
+    code = site["sms"].last_code_for(phone)
+    pair = client.post("/api/v1/auth/sms-login", json={"phone": phone, "code": code}).json()
+    return Citizen(client, pair["access_token"])
+
+
+@pytest.fixture
+def page(browser) -> Iterator:
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    page.close()
+    assert errors == [], "the console raised JavaScript errors"
+
+
+def test_find_label_and_take_over(page, site) -> None:
+    client, base, boss = site["client"], site["base"], site["boss"]
+    guests = {}
+    for text in (
+        "我俩下个月领证要带啥",
+        "孩子刚出生要办哪些手续",
+        "公司不想干了怎么注销",
+        "我爸上个月走了后事怎么办",
+    ):
+        guests[text] = client.post("/api/v1/guide/messages", json={"text": text}).json()["conversation_id"]
+    stars = client.post("/api/v1/guide/messages", json={"text": "天上的星星为什么会眨眼"}).json()
+    client.post(
+        "/api/v1/guide/messages",
+        json={"text": "我电话13812345678,月亮为啥是圆的", "conversation_id": stars["conversation_id"]},
+    )
+    client.post("/api/v1/guide/messages", json={"text": "天上星星为啥会眨眼"})
+
+    # Log in.
+    page.goto(base + "/console")
+    page.wait_for_selector("#login-form")
+    shot(page, "01-login")
+    login(page, base, "kefu01")
+
+    # Find the conversation by filter: reply type 未识别.
+    page.select_option("#f-reply-type", "fallback")
+    page.click("#f-apply")
+    page.wait_for_function("location.hash.includes('reply_type=fallback')")
+    rows = page.locator("#conversation-table tbody tr.clickable")
+    rows.first.wait_for()
+    ids = rows.evaluate_all("rows => rows.map(r => r.dataset.id)")
+    assert stars["conversation_id"] in ids and guests["我俩下个月领证要带啥"] not in ids
+    assert "13812345678" not in page.content()
+    shot(page, "02-conversations")
+
+    # Open the transcript and label its first turn as belonging to no bundle.
+    page.locator(f"tr[data-id='{stars['conversation_id']}']").click()
+    first = page.locator("#transcript .turn").first
+    first.wait_for()
+    assert "138****5678" in page.inner_text("#transcript")
+    first.locator(".label-bundle").select_option("__none__")
+    first.locator(".label-save").click()
+    page.locator("#transcript .turn").first.get_by_text("待审核").wait_for()
+    shot(page, "03-transcript")
+    proposed = client.get("/api/v1/labels", params={"status": "proposed"}, headers=boss).json()["labels"]
+    assert [(label["text"], label["bundle"]) for label in proposed] == [("天上的星星为什么会眨眼", None)]
+
+    page.click("a[data-view='inbox']")
+    page.wait_for_selector("#inbox .turn")
+    shot(page, "04-inbox")
+    page.click("a[data-view='unmatched']")
+    page.wait_for_selector("#unmatched-table")
+    assert "天上的星星为什么会眨眼" in page.inner_text("#unmatched-table")
+    shot(page, "05-unmatched")
+
+    # A citizen asks for a human; the operator takes over and they exchange messages.
+    citizen = citizen_login(site, "13912345670")
+    citizen.say("我要退休了,要办什么")
+    assert citizen.say("转人工")["reply"]["type"] == "handoff"
+
+    page.click("a[data-view='queue']")
+    page.locator(".queue-item .claim").first.click()
+    page.wait_for_selector("#chat-input")
+    wait_for(lambda: any("已接入" in t for t in citizen.texts()), "the citizen to hear the operator joined")
+    page.fill("#chat-input", "您好,我是客服小王。")
+    page.get_by_role("button", name="查进度").click()
+    page.click("#send")
+    wait_for(
+        lambda: any(t.startswith("您好,我是客服小王。") for t in citizen.texts()),
+        "the operator's message",
+    )
+    held = citizen.say("我想问问养老金怎么领,我身份证110101195803071234")
+    assert held["reply"]["type"] == "operator"  # the guide stays silent
+    page.locator(".bubble.citizen", has_text="养老金怎么领").wait_for()
+    assert "110101********1234" in page.inner_text("#messages")
+    shot(page, "06-takeover")
+    page.click("#close")
+    wait_for(lambda: any("本次人工服务已结束" in t for t in citizen.texts()), "the closing message")
