@@ -37,6 +37,14 @@ from server.guide.schema import (
     Question,
     RetirementRules,
 )
+from server.guide.sourcing import (
+    Census,
+    all_sources,
+    facts_of_bundle,
+    facts_of_item,
+    unsourced,
+    unverified_facts,
+)
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "knowledge"
 WHOLE_FILE = "(file)"
@@ -264,6 +272,8 @@ def _check_items(reader: _Reader, items: _Catalogue, materials: _Catalogue) -> N
             reader.report(
                 file, f"{where}.sources", "no sources and no legal basis: say where the facts come from"
             )
+        for fact in unsourced(facts_of_item(where, item)):
+            reader.report(file, f"{fact.field}.sources", fact.message())
 
 
 def _check_cycles(reader: _Reader, items: _Catalogue) -> None:
@@ -377,6 +387,8 @@ def _check_bundle(
     if expected_kind and bundle.kind != expected_kind:
         reader.report(file, "kind", f"the contract says {bundle.slug!r} is {expected_kind!r}")
     _check_questions(reader, file, bundle.questions, in_bundle, materials)
+    for fact in unsourced(facts_of_bundle(bundle)):
+        reader.report(file, f"{fact.field}.sources", fact.message())
 
 
 def _check_contract(reader: _Reader, bundles: Mapping[str, tuple[str, Bundle]]) -> None:
@@ -500,7 +512,9 @@ def _load(root: Path) -> tuple[Knowledge, list[Problem]]:
         _check_retirement(reader, f"{root.name}/{RETIREMENT_FILE}", retirement)
     if not reader.unreadable:  # otherwise a use may sit in the unreadable file
         _check_unused_materials(reader, materials, items, (bundle for _, bundle in bundles.values()))
-    meta = meta or Meta(version="invalid", reviewed_on=dt.date.min, reviewed_by="-")
+    meta = meta or Meta.model_construct(
+        version="invalid", reviewed_on=dt.date.min, reviewed_by="-", reviews=()
+    )
     ordered = sorted(bundles, key=_contract_order)
     knowledge = Knowledge(
         meta=meta,
@@ -691,9 +705,10 @@ def _bundle_materials(knowledge: Knowledge, bundle: Bundle) -> set[str]:
 def _summary_line(knowledge: Knowledge) -> str:
     """The one line `check` prints for valid knowledge."""
     vocabulary = sum(map(_vocabulary_size, knowledge.lexicons.values()))
+    census = _census(knowledge)
     return (
         f"knowledge {knowledge.version}: {len(knowledge.bundles)} bundles, {len(knowledge.items)} items, "
-        f"{len(knowledge.materials)} materials, {vocabulary} vocabulary entries"
+        f"{len(knowledge.materials)} materials, {vocabulary} vocabulary entries, {census.line()}"
     )
 
 
@@ -709,13 +724,35 @@ def _stats_lines(knowledge: Knowledge) -> list[str]:
     return lines
 
 
+def _census(knowledge: Knowledge) -> Census:
+    """Sources by kind and confidence across the whole knowledge."""
+    return Census.of(
+        all_sources(
+            knowledge.items.values(),
+            knowledge.bundles.values(),
+            knowledge.materials.values(),
+            knowledge.retirement,
+        )
+    )
+
+
+def _sources_lines(knowledge: Knowledge) -> list[str]:
+    """The census, then every fact that rests only on unverified sources (to verify before going live)."""
+    weak = list(unverified_facts(knowledge.items.values(), knowledge.bundles.values()))
+    return [_census(knowledge).line(), f"{len(weak)} facts rest only on unverified sources:", *weak]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """`check` validates and prints one summary line or every problem; `stats` prints the sizes."""
+    """`check` validates and prints one summary line or every problem; `stats` prints the sizes;
+    `sources` counts sources by kind and confidence and lists the facts resting only on unverified ones."""
     parser = argparse.ArgumentParser(prog="python -m server.guide.knowledge", description=__doc__)
-    parser.add_argument("command", choices=("check", "stats"))
+    parser.add_argument("command", choices=("check", "stats", "sources"))
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="knowledge directory")
     args = parser.parse_args(argv)
     knowledge, problems = _load(args.root)
+    if args.command == "sources":
+        print("\n".join(_sources_lines(knowledge)))
+        return 1 if problems else 0
     if args.command == "stats":
         print("\n".join(_stats_lines(knowledge)))
         if problems:

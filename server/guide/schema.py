@@ -59,20 +59,39 @@ PartialDate = Annotated[
 ]
 
 
+class Confidence(StrEnum):
+    high = "high"  # read in the statute or official document itself
+    medium = "medium"
+    low = "low"
+    unverified = "unverified"  # not found in any source we could read: say so to the citizen's adviser
+
+
 class Source(Frozen):
     """Where a fact comes from: what kind of source, when published or retrieved, how sure we are.
 
-    `confidence` mirrors the research marks (high/medium/low/unverified); only official kinds may be
-    `high`, and secondary sources (mirrors, forums, media) are at most `low`.
+    `confidence` mirrors the research marks and has no default; only official kinds may be `high`, and
+    secondary sources (mirrors, forums, media, our own research notes) are at most `low`.
     """
 
     title: Text
     url: str | None = None
     article: str | None = None
-    kind: SourceKind | None = None
+    kind: SourceKind
     published: PartialDate | None = None  # publication (or adoption) date of the document
-    retrieved: PartialDate | None = None  # when the page was read, for web pages without a date
-    confidence: str = Field(default="high", pattern=r"^(high|medium|low|unverified)$")
+    retrieved: PartialDate | None = None  # when a page was read, for sources without a known date
+    confidence: Confidence
+
+    @model_validator(mode="after")
+    def _sourcing_rules(self) -> Source:
+        if self.published is None and self.retrieved is None:
+            raise ValueError("a source needs its publication date (published) or retrieval date (retrieved)")
+        if self.confidence is Confidence.high and self.kind not in OFFICIAL_KINDS:
+            raise ValueError(
+                "only statutes and official documents may be 'high'; a secondary source is at most 'low'"
+            )
+        if self.kind is SourceKind.secondary and self.confidence is Confidence.medium:
+            raise ValueError("a secondary source (mirror, forum, media, research note) is at most 'low'")
+        return self
 
 
 class Note(Dated):
@@ -147,6 +166,11 @@ class TimeLimit(Frozen):
     on_the_spot: bool = False
     note: str | None = None
     varies_by_locality: bool = False
+    sources: tuple[Source, ...] = ()  # required when a figure is stated (see `states_figure`)
+
+    def states_figure(self) -> bool:
+        """True when the limit says how long (days or on the spot), a fact that needs a source."""
+        return self.on_the_spot or self.statutory_days is not None or self.promised_days is not None
 
     def days(self) -> int:
         """The figure a citizen should plan with, in its own unit: promised, else statutory, else 0."""
@@ -461,13 +485,29 @@ class DialogueWords(Frozen):
     follow_ups: tuple[FollowUp, ...] = ()
 
 
+class Review(Frozen):
+    """One review of the content: when, by whom, against what (statute texts, official guides …)."""
+
+    date: dt.date
+    by: Text
+    against: Text
+    scope: Text = "全部内容"
+
+
 class Meta(Frozen):
     """`knowledge/meta.yaml`: the release of the knowledge as a whole."""
 
     version: Text
-    reviewed_on: dt.date
+    reviewed_on: dt.date  # the latest review, which `reviews` lists first
     reviewed_by: Text
+    reviews: tuple[Review, ...] = Field(min_length=1)
     region: Text = "全国通用(地方差异在数据中注明)"
+
+    @model_validator(mode="after")
+    def _latest_first(self) -> Meta:
+        if self.reviews[0].date != self.reviewed_on:
+            raise ValueError("reviewed_on must be the date of the first (latest) entry of reviews")
+        return self
 
 
 Bundle.model_rebuild()
