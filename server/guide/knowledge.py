@@ -25,8 +25,11 @@ from server.guide.phrasing_check import check_bundle_phrasings, check_dialogue_w
 from server.guide.schema import (
     Bundle,
     Dated,
+    Department,
     DialogueWords,
+    FormField,
     GlobalLexicon,
+    HolidayNotice,
     Item,
     Lexicon,
     Material,
@@ -45,6 +48,7 @@ from server.guide.sourcing import (
     unsourced,
     unverified_facts,
 )
+from server.workdays import HolidayYear, WorkdayCalendar
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "knowledge"
 WHOLE_FILE = "(file)"
@@ -90,6 +94,9 @@ class Knowledge:
     global_lexicon: GlobalLexicon
     retirement: RetirementRules | None  # None only in partial knowledge (`stats` on a broken tree)
     dialogue: DialogueWords  # how citizens answer, negate and close (`knowledge/dialogue.yaml`)
+    departments: Mapping[str, Department]
+    form_fields: Mapping[str, FormField]
+    calendar: WorkdayCalendar | None  # None only while partial (the check reports why)
 
 
 # --- reading files ---------------------------------------------------------------------------
@@ -191,8 +198,8 @@ class _Catalogue:
         return self.complete and entry_id not in self.entries and entry_id not in self.broken
 
 
-def _load_catalogue(reader: _Reader, subdir: str, model: type[M]) -> _Catalogue:
-    """Load every list file of `materials/` or `items/`, reporting ids defined twice."""
+def _load_catalogue(reader: _Reader, subdir: str, model: type[M], key: str = "id") -> _Catalogue:
+    """Load every list file of a catalogue directory, reporting ids (the `key` field) defined twice."""
     catalogue = _Catalogue({}, {}, set())
     for path in reader.files(subdir):
         file = reader.name(path)
@@ -206,16 +213,16 @@ def _load_catalogue(reader: _Reader, subdir: str, model: type[M]) -> _Catalogue:
             where = f"{subdir}[{index}]"
             parsed = reader.parse(model, entry, file, where)
             if parsed is None:
-                if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-                    catalogue.broken.add(entry["id"])
+                if isinstance(entry, dict) and isinstance(entry.get(key), str):
+                    catalogue.broken.add(entry[key])
                 continue
-            entry_id = parsed.id  # type: ignore[attr-defined]
+            entry_id = getattr(parsed, key)
             if entry_id in catalogue.origin:
                 first_file, first_where = catalogue.origin[entry_id]
                 reader.report(
                     file,
-                    f"{where}.id",
-                    f"duplicate id {entry_id!r} (first defined at {first_file}: {first_where})",
+                    f"{where}.{key}",
+                    f"duplicate {key} {entry_id!r} (first defined at {first_file}: {first_where})",
                 )
                 continue
             catalogue.entries[entry_id] = parsed
@@ -256,10 +263,19 @@ def _load_single(reader: _Reader, path: Path, model: type[M]) -> M | None:
 # --- cross-file checks -----------------------------------------------------------------------
 
 
-def _check_items(reader: _Reader, items: _Catalogue, materials: _Catalogue) -> None:
-    """Items must name known materials and items, and cite where their facts come from."""
+def _check_items(
+    reader: _Reader, items: _Catalogue, materials: _Catalogue, departments: _Catalogue, fields: _Catalogue
+) -> None:
+    """Items must name known materials, items, departments and form fields, and cite their sources."""
     for item_id, item in items.entries.items():
         file, where = items.origin[item_id]
+        if departments.unknown(item.department_code):
+            reader.report(file, f"{where}.department_code", f"unknown department {item.department_code!r}")
+        for index, name in enumerate(item.form_fields):
+            if fields.unknown(name):
+                reader.report(file, f"{where}.form_fields[{index}]", f"unknown form field {name!r}")
+        if len(set(item.form_fields)) != len(item.form_fields):
+            reader.report(file, f"{where}.form_fields", "a form field is listed twice")
         for index, use in enumerate(item.materials):
             if materials.unknown(use.material):
                 reader.report(
@@ -484,6 +500,65 @@ def _check_retirement(reader: _Reader, file: str, rules: RetirementRules) -> Non
             reader.report(file, "tracks", f"no track for sex {sex!r}")
 
 
+def _check_fields(reader: _Reader, fields: _Catalogue, items: _Catalogue) -> None:
+    """A form field no item asks for is dead data; `required_if` must name a known field."""
+    used = {name for item in items.entries.values() for name in item.form_fields}
+    for name, (file, where) in fields.origin.items():
+        if name not in used:
+            reader.report(file, f"{where}.name", f"form field {name!r} is used by no item")
+        condition = fields.entries[name].required_if
+        if condition is not None and fields.unknown(condition.field):
+            reader.report(file, f"{where}.required_if.field", f"unknown form field {condition.field!r}")
+
+
+def _load_calendar(reader: _Reader) -> WorkdayCalendar | None:
+    """`holidays/<year>.yaml`, one per year, contiguous, each day inside its year; the calendar of them."""
+    notices: dict[int, tuple[str, HolidayNotice]] = {}
+    for path in reader.files("holidays"):
+        file = reader.name(path)
+        data = reader.read(path)
+        parsed = None if data is _BROKEN else reader.parse(HolidayNotice, data, file)
+        if parsed is None:
+            continue
+        if str(parsed.year) != path.stem:
+            reader.report(file, "year", f"year {parsed.year} does not match the file name {path.stem!r}")
+            continue
+        for index, period in enumerate(parsed.periods):
+            if parsed.year not in (period.days_off[0].year, period.days_off[1].year):
+                reader.report(file, f"periods[{index}].days_off", f"the days off are not in {parsed.year}")
+            for w_index, day in enumerate(period.workdays):
+                if day.year != parsed.year:
+                    reader.report(
+                        file, f"periods[{index}].workdays[{w_index}]", f"{day} is not in {parsed.year}"
+                    )
+        notices[parsed.year] = (file, parsed)
+    if not notices:
+        reader.report(
+            f"{reader.root.name}/holidays", WHOLE_FILE, "no holiday notice: working days cannot be counted"
+        )
+        return None
+    years = sorted(notices)
+    missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
+    if missing:
+        reader.report(
+            f"{reader.root.name}/holidays", WHOLE_FILE, f"years missing between known ones: {missing}"
+        )
+        return None
+    return WorkdayCalendar(
+        HolidayYear(
+            year=year,
+            days_off=frozenset(
+                period.days_off[0] + dt.timedelta(days=offset)
+                for period in notice.periods
+                for offset in range((period.days_off[1] - period.days_off[0]).days + 1)
+            ),
+            weekend_workdays=frozenset(day for period in notice.periods for day in period.workdays),
+            source=f"{notice.notice.title}({notice.notice.article or file})",
+        )
+        for year, (file, notice) in notices.items()
+    )
+
+
 # --- loading ---------------------------------------------------------------------------------
 
 
@@ -493,11 +568,14 @@ def _load(root: Path) -> tuple[Knowledge, list[Problem]]:
     meta = _load_single(reader, root / "meta.yaml", Meta)
     materials = _load_catalogue(reader, "materials", Material)
     items = _load_catalogue(reader, "items", Item)
+    departments = _load_catalogue(reader, "departments", Department, key="code")
+    fields = _load_catalogue(reader, "form_fields", FormField, key="name")
+    calendar = _load_calendar(reader)
     bundles = _load_named(reader, "bundles", Bundle)
     lexicons = _load_named(reader, "lexicon", Lexicon)
     global_lexicon = _load_single(reader, root / "lexicon" / f"{GLOBAL_LEXICON}.yaml", GlobalLexicon)
     retirement = _load_single(reader, root / RETIREMENT_FILE, RetirementRules)
-    _check_items(reader, items, materials)
+    _check_items(reader, items, materials, departments, fields)
     _check_cycles(reader, items)
     for file, bundle in bundles.values():
         _check_bundle(reader, file, bundle, items, materials)
@@ -512,6 +590,7 @@ def _load(root: Path) -> tuple[Knowledge, list[Problem]]:
         _check_retirement(reader, f"{root.name}/{RETIREMENT_FILE}", retirement)
     if not reader.unreadable:  # otherwise a use may sit in the unreadable file
         _check_unused_materials(reader, materials, items, (bundle for _, bundle in bundles.values()))
+        _check_fields(reader, fields, items)
     meta = meta or Meta.model_construct(
         version="invalid", reviewed_on=dt.date.min, reviewed_by="-", reviews=()
     )
@@ -526,6 +605,9 @@ def _load(root: Path) -> tuple[Knowledge, list[Problem]]:
         global_lexicon=global_lexicon or GlobalLexicon(),
         retirement=retirement,
         dialogue=dialogue or DialogueWords(negations=("不",)),
+        departments=MappingProxyType(dict(departments.entries)),
+        form_fields=MappingProxyType(dict(fields.entries)),
+        calendar=calendar,
     )
     return knowledge, reader.problems
 
@@ -708,8 +790,14 @@ def _summary_line(knowledge: Knowledge) -> str:
     census = _census(knowledge)
     return (
         f"knowledge {knowledge.version}: {len(knowledge.bundles)} bundles, {len(knowledge.items)} items, "
-        f"{len(knowledge.materials)} materials, {vocabulary} vocabulary entries, {census.line()}"
+        f"{len(knowledge.materials)} materials, {vocabulary} vocabulary entries, "
+        f"{len(knowledge.departments)} departments, {len(knowledge.form_fields)} form fields, "
+        f"holidays {_calendar_years(knowledge.calendar)}, {census.line()}"
     )
+
+
+def _calendar_years(calendar: WorkdayCalendar | None) -> str:
+    return f"{calendar.first_year}-{calendar.last_year}" if calendar else "none"
 
 
 def _stats_lines(knowledge: Knowledge) -> list[str]:

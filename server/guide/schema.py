@@ -227,7 +227,9 @@ class Item(Dated):
     id: Slug
     name: Text
     code: str | None = None  # 事项编码 where known
-    department: Text
+    department: Text  # the office in words, as citizens read it
+    department_code: Slug  # the catalogue department (`knowledge/departments`) whose task this is
+    form_fields: tuple[Slug, ...] = ()  # fields of the 一表 catalogue this item needs
     legal_basis: tuple[Source, ...] = ()
     conditions: tuple[Text, ...] = ()  # 受理条件
     materials: tuple[MaterialUse, ...] = ()
@@ -511,3 +513,131 @@ class Meta(Frozen):
 
 
 Bundle.model_rebuild()
+
+
+# --- departments, form fields, holidays --------------------------------------------------------
+
+
+class DepartmentLevel(StrEnum):
+    national = "national"
+    provincial = "provincial"
+    municipal = "municipal"
+    county = "county"
+    township = "township"
+    enterprise = "enterprise"  # a public-service enterprise or bank, not a level of government
+
+
+class DepartmentKind(StrEnum):
+    government = "government"
+    public_institution = "public_institution"  # 事业单位 and people's organisations (公积金中心, 残联)
+    enterprise = "enterprise"  # water, power, gas, telecoms, banks
+
+
+class Department(Frozen):
+    """One entry of `knowledge/departments/*.yaml`: what a task carries and a department key names."""
+
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+    name: Text
+    level: DepartmentLevel
+    kind: DepartmentKind = DepartmentKind.government
+    note: str | None = None  # which office exactly, where that varies by locality
+
+
+class FieldType(StrEnum):
+    text = "text"
+    id_number = "id_number"
+    phone = "phone"
+    date = "date"
+    choice = "choice"
+    address = "address"
+    number = "number"
+    boolean = "boolean"
+
+
+class Prefill(StrEnum):
+    profile = "profile"  # the citizen's account (name, ID number, phone)
+    previous_application = "previous_application"  # what the citizen entered last time
+    shared_data = "shared_data"  # fetched by departments from a shared source (`FormField.shared_data`)
+
+
+class Choice(Frozen):
+    id: Slug
+    label: Text
+
+
+class RequiredIf(Frozen):
+    """A field that becomes required when another field of the form has a given value."""
+
+    field: Slug
+    equals: str
+
+
+class FormField(Frozen):
+    """One field of the shared 一表 catalogue (`knowledge/form_fields/*.yaml`)."""
+
+    name: Slug
+    label: Text
+    type: FieldType
+    required: bool = True
+    required_if: RequiredIf | None = None
+    help: str | None = None
+    max_length: int | None = Field(default=None, ge=1, le=5000)
+    pattern: str | None = None  # text only: the whole value must match
+    pattern_message: str | None = None  # said to the citizen when `pattern` does not match
+    minimum: float | None = None  # number only
+    maximum: float | None = None
+    integer: bool = False  # number only: whole numbers
+    date_range: str = Field(default="any", pattern=r"^(any|past|future)$")  # past: not after today
+    choices: tuple[Choice, ...] = ()
+    prefill: tuple[Prefill, ...] = ()
+    profile_key: str | None = Field(default=None, pattern=r"^(name|id_number|phone)$")
+    shared_data: str | None = None  # the shared source, in words, when `prefill` has shared_data
+    personal: bool = False  # masked wherever the application is shown outside its owner
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FormField:
+        if (self.type == FieldType.choice) != bool(self.choices):
+            raise ValueError("choices are required for type choice and only for it")
+        if self.pattern is not None and self.type != FieldType.text:
+            raise ValueError("pattern applies to type text only")
+        if (self.minimum is not None or self.maximum is not None or self.integer) and (
+            self.type != FieldType.number
+        ):
+            raise ValueError("minimum, maximum and integer apply to type number only")
+        if self.minimum is not None and self.maximum is not None and self.maximum < self.minimum:
+            raise ValueError("maximum is below minimum")
+        if (Prefill.profile in self.prefill) != (self.profile_key is not None):
+            raise ValueError("prefill from profile needs profile_key, and profile_key needs that prefill")
+        if (Prefill.shared_data in self.prefill) != (self.shared_data is not None):
+            raise ValueError("prefill from shared_data needs shared_data naming the source, and vice versa")
+        if len({c.id for c in self.choices}) != len(self.choices):
+            raise ValueError("duplicate choice id")
+        return self
+
+
+class HolidayPeriod(Frozen):
+    """One festival of a notice: days off (inclusive range) and the weekend days worked instead."""
+
+    name: Text
+    days_off: tuple[dt.date, dt.date]
+    workdays: tuple[dt.date, ...] = ()
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HolidayPeriod:
+        first, last = self.days_off
+        if last < first:
+            raise ValueError("days_off: the last day is before the first")
+        for day in self.workdays:
+            if day.weekday() < 5:
+                raise ValueError(f"workdays: {day} is a weekday already, not a weekend day worked instead")
+            if first <= day <= last:
+                raise ValueError(f"workdays: {day} lies inside the days off")
+        return self
+
+
+class HolidayNotice(Frozen):
+    """`knowledge/holidays/<year>.yaml`: one year's 部分节假日安排 from the State Council."""
+
+    year: int = Field(ge=2000, le=2100)
+    notice: Source  # the notice itself: kind state_council, its publication date
+    periods: tuple[HolidayPeriod, ...] = Field(min_length=1)
