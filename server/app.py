@@ -14,11 +14,15 @@ from contextlib import suppress
 from sanic import HTTPResponse, Request, Sanic
 
 from server import metrics
+from server.applications.service import Applications
+from server.applications.uploads import Uploads
+from server.auth.crypto import DataProtector
 from server.auth.services import install_auth
 from server.config import Settings
 from server.conversations import ConversationStore
 from server.db import close_db, init_db
 from server.errors import install_error_handlers
+from server.files import create_file_store
 from server.guide.knowledge import KnowledgeError
 from server.handlers import BLUEPRINTS
 from server.knowledge_service import KnowledgeService
@@ -44,7 +48,8 @@ def create_app(
     app.config.update(
         {
             "ACCESS_LOG": False,
-            "REQUEST_MAX_SIZE": 1_000_000,
+            # Uploaded materials are the largest bodies; JSON bodies are bounded field by field.
+            "REQUEST_MAX_SIZE": max(1_000_000, settings.upload_max_bytes + 64 * 1024),
             "FALLBACK_ERROR_FORMAT": "json",
             "KEEP_ALIVE_TIMEOUT": 75,
         }
@@ -73,6 +78,11 @@ async def _open_resources(app: Sanic) -> None:
     app.ctx.background = set()
     app.ctx.conversations = ConversationStore(app.ctx.kv, settings.conversation_ttl_seconds)
     app.ctx.turns = TurnRecorder(settings.turn_flush_seconds)
+    app.ctx.applications = Applications(
+        DataProtector(settings.data_encryption_key), settings.timezone, settings.overdue_warning_working_days
+    )
+    app.ctx.files = create_file_store(settings)
+    app.ctx.uploads = Uploads(app.ctx.files, settings.upload_max_bytes)
     # The knowledge and jieba's dictionary are millions of long-lived objects: keep them out of
     # every full garbage collection, which otherwise stalls requests for about 50 ms each time.
     gc.freeze()
@@ -118,6 +128,7 @@ async def _close_resources(app: Sanic) -> None:
         task.cancel()
     await app.ctx.turns.stop()
     await app.ctx.kv.close()
+    await app.ctx.files.close()
     await close_db()
 
 

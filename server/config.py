@@ -84,6 +84,18 @@ class Settings(BaseSettings):
     complaint_working_days: int = Field(default=15, ge=1, le=60)
     suggestion_working_days: int = Field(default=20, ge=1, le=60)
 
+    # Applications (server/applications): 超期预警, progress lookups, uploads and their storage.
+    overdue_warning_working_days: int = Field(default=2, ge=0, le=30)
+    progress_ip_per_minute: int = Field(default=10, ge=1)
+    progress_receipt_failures_per_hour: int = Field(default=10, ge=1)
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    upload_dir: Path = REPO_ROOT / "var" / "uploads"
+    s3_endpoint_url: str | None = None  # set with S3_BUCKET to store uploads in S3-compatible storage
+    s3_bucket: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+
     @field_validator("redis_url", mode="before")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:

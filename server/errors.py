@@ -8,6 +8,7 @@ from sanic import Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
 
+from server.applications.errors import ApplicationError
 from server.operators.errors import OperatorsError
 
 log = logging.getLogger("server.errors")
@@ -46,11 +47,18 @@ def error_response(
     return json({"error": {"code": code, "message": message}}, status=status, headers=headers)
 
 
+# The applications domain's error kinds, by status.
+_DOMAIN_STATUS = {"invalid": 422, "not_found": 404, "conflict": 409, "too_large": 413, "unsupported": 415}
+
+
 def _handle(request: Request, exc: Exception) -> HTTPResponse:
     if isinstance(exc, ApiError):
         return error_response(exc.status, exc.code, exc.message, exc.headers)
     if isinstance(exc, OperatorsError):
         return error_response(_KIND_STATUS[exc.kind], exc.code, exc.message)
+    if isinstance(exc, ApplicationError):
+        body = {"code": exc.code, "message": exc.message, **exc.details}
+        return json({"error": body}, status=_DOMAIN_STATUS[exc.kind])
     if isinstance(exc, SanicException) and exc.status_code < 500:
         status = exc.status_code
         code = _SANIC_CODES.get(status, "bad_request")

@@ -55,6 +55,17 @@ class Users:
             raise ApiError(401, "invalid_token", "The account behind this token no longer exists.")
         return user
 
+    def personal_values(self, user: User) -> dict[str, str | None]:
+        """Name, ID number and phone in clear, for prefilling the citizen's own forms only."""
+        decrypt = self.protector.decrypt
+        return {
+            "name": user.name,
+            "id_number": decrypt(user.id_number_encrypted, "user.id_number")
+            if user.id_number_encrypted
+            else None,
+            "phone": decrypt(user.phone_encrypted, "user.phone") if user.phone_encrypted else None,
+        }
+
     def profile(self, user: User) -> dict:
         """The profile as shown anywhere: ID and phone numbers masked."""
         phone = self.protector.decrypt(user.phone_encrypted, "user.phone") if user.phone_encrypted else None

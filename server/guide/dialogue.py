@@ -131,6 +131,18 @@ def understood_entry(question: Question, option: Option, words: str | None, sour
     }
 
 
+def finished_checklist(
+    state: Mapping[str, Any], knowledge: Knowledge, today: dt.date
+) -> dict[str, Any] | None:
+    """The checklist a conversation has reached (as its last checklist reply showed), or None before that."""
+    if not state.get("done") or not state.get("bundle") or state["bundle"] not in knowledge.bundles:
+        return None
+    try:
+        return _Turn(dict(state), knowledge, None, today)._checklist()  # type: ignore[arg-type]
+    except ChecklistError:  # the knowledge changed under the conversation
+        return None
+
+
 class _Turn:
     """One step's working context; its methods share the state, knowledge, matcher and date."""
 

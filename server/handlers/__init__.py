@@ -1,5 +1,6 @@
 """One blueprint per resource; the app factory registers every one listed here."""
 
+from server.handlers.applications import bp as applications_bp
 from server.handlers.auth import bp as auth_bp
 from server.handlers.bundles import bp as bundles_bp
 from server.handlers.console import bp as console_bp
@@ -10,8 +11,10 @@ from server.handlers.handoffs import bp as handoffs_bp
 from server.handlers.health import bp as health_bp
 from server.handlers.labels import bp as labels_bp
 from server.handlers.operators import bp as operators_bp
+from server.handlers.overdue import bp as overdue_bp
 from server.handlers.reports import bp as reports_bp
 from server.handlers.retirement import bp as retirement_bp
+from server.handlers.uploads import bp as uploads_bp
 
 BLUEPRINTS = (
     health_bp,
@@ -26,4 +29,7 @@ BLUEPRINTS = (
     reports_bp,
     handoffs_bp,
     console_bp,
+    applications_bp,
+    overdue_bp,
+    uploads_bp,
 )
