@@ -429,7 +429,7 @@ class Applications:
             task.correction = None
             task.correction_since = None
         if target == TaskStatus.rejected:
-            task.reason = report.reason
+            task.reason = report.reason or ""
             task.correction = None
         if target == TaskStatus.result_issued:
             task.result = dict(report.result or {})
@@ -488,12 +488,8 @@ class Applications:
             )
 
     async def _derived_status(self, conn: BaseDBAsyncClient, application: Application) -> str:
-        statuses = [
-            TaskStatus(s)
-            for s in await Task.filter(application_id=application.id)
-            .using_db(conn)
-            .values_list("status", flat=True)
-        ]
+        tasks = await Task.filter(application_id=application.id).using_db(conn)
+        statuses = [TaskStatus(task.status) for task in tasks]
         return progress.application_status(statuses, application.withdrawn_at is not None)
 
     # --- departments and supervisors --------------------------------------------------------------

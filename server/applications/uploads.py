@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import filetype  # type: ignore[import-untyped]
+import filetype
 from PIL import Image, UnidentifiedImageError
 
 from server.applications.errors import Invalid, NotFound, TooLarge, Unsupported

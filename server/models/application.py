@@ -6,6 +6,8 @@ they use no quotes and no semicolons.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -20,10 +22,10 @@ class Application(Model):
     user_id = fields.CharField(max_length=32, db_index=True)
     conversation_id = fields.CharField(max_length=64, null=True)
     bundle = fields.CharField(max_length=64)
-    items = fields.JSONField(default=list)
+    items: list[str] = fields.JSONField(default=list)
     status = fields.CharField(max_length=32, default="submitted", db_index=True)
     form_encrypted = fields.TextField()
-    materials = fields.JSONField(default=dict)  # material id -> upload id
+    materials: dict[str, str] = fields.JSONField(default=dict)  # material id -> upload id
     knowledge_version = fields.CharField(max_length=64)
     version = fields.IntField(default=1)
     submitted_at = fields.DatetimeField()
@@ -43,17 +45,19 @@ class Task(Model):
     application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
         "models.Application", related_name="tasks", on_delete=fields.CASCADE
     )
+    application_id: str
     item = fields.CharField(max_length=64)
     item_name = fields.CharField(max_length=200)
     department = fields.CharField(max_length=64, db_index=True)
     status = fields.CharField(max_length=32, db_index=True)
-    requires = fields.JSONField(default=list)  # items of the same application done first
+    requires: list[str] = fields.JSONField(default=list)  # items of the same application done first
     time_limit_days = fields.IntField(null=True)  # promised working days, None when not stated
     accepted_at = fields.DatetimeField(null=True)
     due_on = fields.DateField(null=True, db_index=True)
-    correction = fields.JSONField(null=True)  # open 补正: missing materials and deadline
+    # the open 补正: missing materials and deadline
+    correction: dict[str, Any] | None = fields.JSONField(null=True)
     correction_since = fields.DatetimeField(null=True)
-    result = fields.JSONField(null=True)  # 出件: how the result is delivered
+    result: dict[str, Any] | None = fields.JSONField(null=True)  # 出件: how it is delivered
     reason = fields.TextField(null=True)
     last_event_at = fields.DatetimeField(null=True)
     version = fields.IntField(default=1)
@@ -74,7 +78,7 @@ class DepartmentEvent(Model):
     status = fields.CharField(max_length=32)
     occurred_at = fields.DatetimeField()
     outcome = fields.CharField(max_length=16)  # applied | superseded | illegal
-    detail = fields.JSONField(default=dict)
+    detail: dict[str, Any] = fields.JSONField(default=dict)
     received_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -89,11 +93,12 @@ class TimelineEvent(Model):
     application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
         "models.Application", related_name="timeline", on_delete=fields.CASCADE
     )
+    application_id: str
     task_id = fields.CharField(max_length=32, null=True)
     kind = fields.CharField(max_length=32)
     actor_kind = fields.CharField(max_length=16)  # user | department | system
     actor_id = fields.CharField(max_length=64)
-    detail = fields.JSONField(default=dict)
+    detail: dict[str, Any] = fields.JSONField(default=dict)
     version = fields.IntField()  # the application version this change produced
     occurred_at = fields.DatetimeField()
     created_at = fields.DatetimeField(auto_now_add=True)
