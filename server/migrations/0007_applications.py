@@ -6,7 +6,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0002_accounts')]
+    dependencies = [('models', '0006_operators')]
 
     initial = False
 
