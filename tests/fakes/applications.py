@@ -104,7 +104,8 @@ async def citizen(client: httpx.AsyncClient, sms: Any, *, profile: bool = True) 
 async def reach_checklist(
     client: httpx.AsyncClient, headers: dict[str, str], text: str, answers: dict[str, str] | None = None
 ) -> tuple[str, dict]:
-    """Talk to the guide until it gives the checklist: the first option unless `answers` says otherwise."""
+    """Talk to the guide until it gives the checklist: the first option unless `answers` says otherwise,
+    and every optional item offered."""
     answers = answers or {}
     response = await client.post("/api/v1/guide/messages", json={"text": text}, headers=headers)
     body = response.json()
@@ -117,7 +118,7 @@ async def reach_checklist(
             option = answers.get(reply["question_id"], reply["options"][0]["id"])
             message: dict[str, Any] = {"answer": {"question_id": reply["question_id"], "option_id": option}}
         elif reply["type"] == "items":
-            message = {"chosen_items": [i["id"] for i in reply["items"] if i["selected"]]}
+            message = {"chosen_items": [i["id"] for i in reply["items"]]}  # all of them
         else:
             raise AssertionError(f"unexpected reply {reply}")
         body = (
