@@ -100,6 +100,9 @@ async def test_handoff_button_cap_and_repeated_fallbacks(make_client, settings) 
     assert not first["reply"].get("operator", {}).get("offered")
     second = await say(client, "月亮为什么是圆的", first["conversation_id"])
     assert second["reply"]["operator"]["offered"] is True  # offered after two misses in a row
+    accepted = await say(client, "好的,转人工吧", first["conversation_id"])
+    assert accepted["reply"]["type"] == "handoff"
+    assert (await Handoff.get(id=accepted["reply"]["handoff"]["id"])).reason == "fallbacks"
 
     ids = []
     for _ in range(2):

@@ -102,7 +102,11 @@ class Takeover:
             }
         elif text and self.texts.asks_for_human(text):
             if handoff is None:
-                handoff = await self._create(conversation_id, user_id, "requested")
+                streak = int(await self.kv.get(FALLBACKS_KEY + conversation_id) or 0)
+                offered = streak >= self.texts.handoff.offer_after_fallbacks
+                handoff = await self._create(
+                    conversation_id, user_id, "fallbacks" if offered else "requested"
+                )
                 intercept.handoff = handoff
             intercept.reply = await self._queued_reply(handoff)
         return intercept
