@@ -590,9 +590,9 @@ async function statsView() {
     h("div", { class: "grid2" }, h("div", { class: "card" }, h("h2", {}, "每日会话量"), charts.daily), h("div", { class: "card" }, h("h2", {}, "一件事分布"), charts.bundles),
       h("div", { class: "card" }, h("h2", {}, "未识别、澄清与转人工比例"), charts.rates), h("div", { class: "card" }, h("h2", {}, "好差评分布"), charts.ratings)));
   const make = (el, option) => { const chart = window.echarts.init(el); chart.setOption({ animation: false, textStyle: { fontFamily: "inherit" }, ...option }); };
-  make(charts.daily, { tooltip: { trigger: "axis" }, legend: { data: ["会话", "消息"] }, grid: { left: 40, right: 16, top: 36, bottom: 28 },
+  make(charts.daily, { tooltip: { trigger: "axis" }, legend: { data: ["会话", "消息"], top: 0, right: 0 }, grid: { left: 40, right: 16, top: 36, bottom: 28 },
     xAxis: { type: "category", data: data.days.map((d) => d.date.slice(5)) }, yAxis: { type: "value", minInterval: 1 },
-    series: [{ name: "会话", type: "line", smooth: true, data: data.days.map((d) => d.conversations) }, { name: "消息", type: "bar", data: data.days.map((d) => d.turns), itemStyle: { color: "#9dbbe6" } }] });
+    series: [{ name: "会话", type: "line", data: data.days.map((d) => d.conversations) }, { name: "消息", type: "bar", data: data.days.map((d) => d.turns), itemStyle: { color: "#9dbbe6" } }] });
   const top = data.bundles.slice(0, 10).reverse();
   make(charts.bundles, { tooltip: {}, grid: { left: 150, right: 24, top: 10, bottom: 24 }, xAxis: { type: "value", minInterval: 1 },
     yAxis: { type: "category", data: top.map((b) => b.bundle ? bundleName(b.bundle) : "未识别"), axisLabel: { width: 140, overflow: "truncate" } },

@@ -23,13 +23,17 @@ from server.operators.errors import conflict, invalid, not_found
 from server.operators.review import STRUCTURED_PREFIX, label_json
 from server.privacy import mask_text
 
-LABEL_STATUSES = ("proposed", "approved", "rejected")
+NOT_TO_LABEL = ("handoff",)  # asking for a human is no errand to teach
 
 
 async def inbox(*, limit: int, bundle: str | None = None) -> list[dict[str, Any]]:
     """User turns nobody has labelled yet, the least confident first (unrecognised ones before all)."""
     labelled = Subquery(TurnLabel.all().values("turn_id"))
-    query = Turn.exclude(id__in=labelled).exclude(text__startswith=STRUCTURED_PREFIX)
+    query = (
+        Turn.exclude(id__in=labelled)
+        .exclude(text__startswith=STRUCTURED_PREFIX)
+        .exclude(reply_type__in=NOT_TO_LABEL)
+    )
     if bundle is not None:
         query = query.filter(bundle=bundle if bundle != "none" else None)
     rows = (
