@@ -3,11 +3,15 @@ hand back; and the queue's rules on the domain with a controlled clock: apologie
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
+import httpx
 import pytest
 
+from server.auth.operators import Operators
+from server.config import Settings
 from server.db import close_db, init_db
 from server.kv import MemoryKV
 from server.models import Handoff, Turn
@@ -15,8 +19,9 @@ from server.operators import assignment
 from server.operators.errors import OperatorsError
 from server.operators.takeover import Takeover, TakeoverPolicy
 from server.operators.texts import load_operators_knowledge
+from tests.conftest import real_url
 from tests.fakes.auth import client, make_client, sms, wechat
-from tests.fakes.operators import operator_login, say
+from tests.fakes.operators import PASSWORD, operator_login, say
 from tests.spec import assert_matches_spec
 
 USES_FIXTURES = (client, make_client, sms, wechat)
@@ -178,3 +183,34 @@ async def test_round_robin_spreads_requests_within_the_cap(database) -> None:
     assert (await Handoff.get(conversation_id="late")).status == "waiting"
     with pytest.raises(OperatorsError):
         await desk.claim("no-such-id", "alice")
+
+
+def test_takeover_holds_on_every_worker_through_redis(live_server, tmp_path) -> None:
+    """Two workers share the takeover marker through Redis: whichever worker gets the citizen's
+    message, the guide stays silent and the message reaches the operator."""
+    database = f"sqlite://{tmp_path / 'workers.sqlite3'}"
+    server = live_server(WORKERS="2", REDIS_URL=real_url("TEST_REDIS_URL"), DATABASE_URL=database)
+    settings = Settings(database_url=database)
+
+    async def make_operator() -> None:
+        await init_db(settings)
+        try:
+            await Operators(MemoryKV(), settings).create("duo-op", PASSWORD, "operator")
+        finally:
+            await close_db()
+
+    asyncio.run(make_operator())
+    with httpx.Client(base_url=server.base_url, timeout=10) as api:
+        login = api.post("/api/v1/operators/login", json={"username": "duo-op", "password": PASSWORD})
+        op = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        cid = api.post("/api/v1/guide/messages", json={"text": "转人工"}).json()["conversation_id"]
+        waiting = api.get("/api/v1/handoffs", headers=op).json()["waiting"]
+        assert api.post(f"/api/v1/handoffs/{waiting[0]['id']}/claim", headers=op).status_code == 200
+        for n in range(8):  # new connections are spread over the workers
+            with httpx.Client(base_url=server.base_url, timeout=10) as fresh:
+                reply = fresh.post(
+                    "/api/v1/guide/messages", json={"text": f"第{n}条", "conversation_id": cid}
+                )
+                assert reply.json()["reply"]["type"] == "operator"
+        chat = api.get(f"/api/v1/handoffs/{waiting[0]['id']}/messages", headers=op).json()["messages"]
+        assert [m["text"] for m in chat if m["sender"] == "citizen"] == [f"第{n}条" for n in range(8)]
