@@ -48,6 +48,7 @@ from server.guide.sourcing import (
     unsourced,
     unverified_facts,
 )
+from server.guide.vocabulary import MatcherRules, lexicon_problems, rules_problems
 from server.workdays import HolidayYear, WorkdayCalendar
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "knowledge"
@@ -55,6 +56,7 @@ WHOLE_FILE = "(file)"
 GLOBAL_LEXICON = "_global"
 RETIREMENT_FILE = "retirement_age.yaml"
 DIALOGUE_FILE = "dialogue.yaml"
+MATCHER_RULES = "matcher.yaml"
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BROKEN = object()  # a file that could not be read or parsed (already reported)
 M = TypeVar("M", bound=BaseModel)
@@ -97,6 +99,7 @@ class Knowledge:
     departments: Mapping[str, Department]
     form_fields: Mapping[str, FormField]
     calendar: WorkdayCalendar | None  # None only while partial (the check reports why)
+    matcher_rules: MatcherRules
 
 
 # --- reading files ---------------------------------------------------------------------------
@@ -467,6 +470,19 @@ def _check_lexicons(
             owner.setdefault(key, (slug, file, index))
 
 
+def _check_vocabulary(
+    reader: _Reader,
+    lexicons: Mapping[str, tuple[str, Lexicon]],
+    global_lexicon: tuple[str, GlobalLexicon] | None,
+    rules: MatcherRules | None,
+) -> None:
+    """The syntax of every lexicon term and synonym, and of the matcher's own word lists."""
+    for file, problem in lexicon_problems(lexicons, global_lexicon):
+        reader.report(file, problem.field, problem.message)
+    for problem in rules_problems(rules) if rules else ():
+        reader.report(f"{reader.root.name}/{MATCHER_RULES}", problem.field, problem.message)
+
+
 def _check_unused_materials(
     reader: _Reader, materials: _Catalogue, items: _Catalogue, bundles: Iterable[Bundle]
 ) -> None:
@@ -573,8 +589,10 @@ def _load(root: Path) -> tuple[Knowledge, list[Problem]]:
     calendar = _load_calendar(reader)
     bundles = _load_named(reader, "bundles", Bundle)
     lexicons = _load_named(reader, "lexicon", Lexicon)
-    global_lexicon = _load_single(reader, root / "lexicon" / f"{GLOBAL_LEXICON}.yaml", GlobalLexicon)
+    global_path = root / "lexicon" / f"{GLOBAL_LEXICON}.yaml"
+    global_lexicon = _load_single(reader, global_path, GlobalLexicon)
     retirement = _load_single(reader, root / RETIREMENT_FILE, RetirementRules)
+    matcher_rules = _load_single(reader, root / MATCHER_RULES, MatcherRules)
     _check_items(reader, items, materials, departments, fields)
     _check_cycles(reader, items)
     for file, bundle in bundles.values():
@@ -588,6 +606,8 @@ def _load(root: Path) -> tuple[Knowledge, list[Problem]]:
     _check_lexicons(reader, lexicons, bundles)
     if retirement is not None:
         _check_retirement(reader, f"{root.name}/{RETIREMENT_FILE}", retirement)
+    named_global = (reader.name(global_path), global_lexicon) if global_lexicon else None
+    _check_vocabulary(reader, lexicons, named_global, matcher_rules)
     if not reader.unreadable:  # otherwise a use may sit in the unreadable file
         _check_unused_materials(reader, materials, items, (bundle for _, bundle in bundles.values()))
         _check_fields(reader, fields, items)
@@ -608,6 +628,7 @@ def _load(root: Path) -> tuple[Knowledge, list[Problem]]:
         departments=MappingProxyType(dict(departments.entries)),
         form_fields=MappingProxyType(dict(fields.entries)),
         calendar=calendar,
+        matcher_rules=matcher_rules or MatcherRules.model_construct(),  # partial: problems were reported
     )
     return knowledge, reader.problems
 
