@@ -267,3 +267,45 @@ def test_roundabout_hotline_requests_commit(matcher: Matcher, text: str, slug: s
 )
 def test_changes_tax_study_abroad_and_active_duty_are_no_bundle(matcher: Matcher, text: str) -> None:
     assert matcher.match(text).slug is None
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("结婚的先不问，孩子出生了怎么上户口", "newborn"),
+        ("个人的不用说了，我问的是公司注销", "company_deregistration"),
+        ("不是注册，是注销公司", "company_deregistration"),
+    ],
+)
+def test_contrast_and_correction_shift_weight_to_the_clause_with_the_need(
+    matcher: Matcher, text: str, slug: str
+) -> None:
+    assert matcher.match(text).slug == slug
+
+
+def test_the_trace_names_each_layer_its_span_and_the_vetoes(matcher: Matcher) -> None:
+    trace = matcher.trace("结婚的先不问，孩子出生了怎么上户口")
+    assert {"literal", "compound"} <= {e.layer for e in trace.evidence}
+    assert all(e.bundle != "marriage" for e in trace.evidence if e.layer == "literal")
+    assert any(v.startswith("set_aside '先不问'") for v in trace.vetoes)
+    assert trace.result == matcher.match("结婚的先不问，孩子出生了怎么上户口")
+    spelled = [e for e in matcher.trace("zhuxiao gongsi").evidence if e.layer == "spelled"]
+    assert [(e.bundle, e.term) for e in spelled] == [("company_deregistration", "注销公司")]
+
+
+def test_explain_command_prints_evidence_and_decision() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "server.guide.matcher", "explain", "不是结婚是离婚", "tuixiu"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    out = done.stdout
+    assert "veto: negation '不是' mutes '结婚'" in out
+    assert "single item" in out and "decision:   none" in out
+    assert "spelled" in out and "retirement" in out
+    assert out.count("decision:") == 2

@@ -20,6 +20,7 @@ from typing import Any
 from server.guide.dialogue import Message, new_state, step
 from server.guide.knowledge import Knowledge, load_knowledge
 from server.guide.matcher import Matcher
+from server.guide.matcher.explain import explain_lines
 
 NONE = "null"
 
@@ -94,6 +95,14 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
             "n": len(actual),
         }
     confusions = Counter((o.expected or NONE, o.got or NONE) for o in outcomes if o.expected != o.got)
+    matrix = {
+        label: {
+            got: n
+            for got in labels
+            if (n := sum(1 for o in outcomes if (o.expected or NONE, o.got or NONE) == (label, got)))
+        }
+        for label in labels
+    }
     ms = [o.ms for o in outcomes]
     none = per_label.get(NONE, {"precision": 1.0, "recall": 1.0})
     return {
@@ -105,11 +114,28 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
         "p99_ms": _percentile(ms, 99),
         "per_bundle": per_label,
         "confusions": [{"expected": e, "got": g, "count": c} for (e, g), c in confusions.most_common(10)],
+        "confusion_matrix": matrix,
     }
 
 
-def report(summary: dict[str, Any], outcomes: list[Outcome]) -> str:
-    """The readable report: headline figures, a per-bundle table, confusions and the misses."""
+def matrix_lines(matrix: dict[str, dict[str, int]]) -> list[str]:
+    """The confusion matrix as a table: one row per expected label, columns numbered like the rows."""
+    labels = list(matrix)
+    lines = ["confusion matrix (rows expected, columns got, same numbering):"]
+    lines.append(" " * 30 + "".join(f"{i:>4}" for i in range(len(labels))))
+    for i, label in enumerate(labels):
+        cells = "".join(f"{matrix[label].get(got, 0) or '.':>4}" for got in labels)
+        lines.append(f"{i:>3} {label:<26}{cells}")
+    return lines
+
+
+def report(
+    summary: dict[str, Any], outcomes: list[Outcome], explain: Callable[[str], list[str]] | None = None
+) -> str:
+    """The readable report: headline figures, a per-bundle table, confusions, the matrix and the misses.
+
+    With `explain`, each miss is followed by the matcher's evidence and decision for its text.
+    """
     lines = [
         f"n={summary['n']}  accuracy={summary['accuracy']:.3f}  "
         f"null precision={summary['none_precision']:.3f} recall={summary['none_recall']:.3f}  "
@@ -121,9 +147,12 @@ def report(summary: dict[str, Any], outcomes: list[Outcome]) -> str:
         lines.append(f"{label:<26}{row['n']:>4}{row['precision']:>11.3f}{row['recall']:>8.3f}")
     lines += ["", "most frequent confusions (expected -> got):"]
     lines += [f"  {c['expected']} -> {c['got']}: {c['count']}" for c in summary["confusions"]] or ["  none"]
+    lines += ["", *matrix_lines(summary["confusion_matrix"])]
     misses = [o for o in outcomes if o.expected != o.got]
     lines += ["", f"misses ({len(misses)}):"]
-    lines += [f"  [{o.expected or NONE} -> {o.got or NONE}] {o.text}" for o in misses]
+    for o in misses:
+        lines.append(f"  [{o.expected or NONE} -> {o.got or NONE}] {o.text}")
+        lines += explain(o.text) if explain else []
     return "\n".join(lines)
 
 
@@ -137,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     gc.freeze()  # as a worker does after start-up: jieba's large dictionary would slow every full collection
     outcomes = run(read_cases(args.file), lambda text: first_reply_bundle(knowledge, matcher, text))
     summary = summarise(outcomes)
-    print(report(summary, outcomes))
+    print(report(summary, outcomes, lambda text: explain_lines(matcher.trace(text), indent="      ")))
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     return 0

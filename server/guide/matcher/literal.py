@@ -1,0 +1,34 @@
+"""Layer 1, literal: keywords and single items found as written, longest first, none inside another."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+from server.guide.matcher.evidence import Evidence
+from server.guide.vocabulary import OUT_OF_SCOPE
+
+
+class LiteralLayer:
+    """Index of plain terms by first character; one scan of the text finds every occurrence."""
+
+    def __init__(self, terms: Mapping[str, str]) -> None:
+        self.terms = dict(terms)  # normalised term -> owner (a slug or OUT_OF_SCOPE)
+        self._by_first: dict[str, list[str]] = defaultdict(list)
+        for term in sorted(self.terms, key=len, reverse=True):
+            self._by_first[term[0]].append(term)
+
+    def spans(self, text: str, boundaries: frozenset[int]) -> list[Evidence]:
+        """Longest non-nested occurrences; a single item must start a word (no 房贷 inside 厂房贷款)."""
+        found = [
+            (start, start + len(term), term)
+            for start, char in enumerate(text)
+            for term in self._by_first.get(char, ())
+            if text.startswith(term, start)
+        ]
+        found.sort(key=lambda f: (f[0] - f[1], f[0]))
+        kept: list[Evidence] = []
+        for start, end, term in found:
+            if not any(k.start <= start and end <= k.end for k in kept):
+                kept.append(Evidence("literal", self.terms[term], 1.0, term, start, end))
+        return [e for e in kept if e.bundle != OUT_OF_SCOPE or e.start in boundaries]
