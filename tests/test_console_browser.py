@@ -1,6 +1,6 @@
 """The operators' console end to end in real headless Chromium (Debian's /usr/bin/chromium driven by
 Playwright), against `python -m server` over sockets: log in, find a conversation by filter, label a
-turn, take over a conversation and chat with a citizen. Each main screen is saved
+turn, take over a conversation and chat with a citizen, answer a bad rating. Each main screen is saved
 under var/screenshots/ (the CI artifact)."""
 
 from __future__ import annotations
@@ -232,3 +232,57 @@ def test_find_label_and_take_over(page, site) -> None:
     shot(page, "06-takeover")
     page.click("#close")
     wait_for(lambda: any("本次人工服务已结束" in t for t in citizen.texts()), "the closing message")
+
+
+def test_answer_a_bad_rating_and_read_statistics(page, site) -> None:
+    client, base = site["client"], site["base"]
+    citizen = citizen_login(site, "13912345671")
+    citizen.say("我要退休了,要办什么")
+    # The citizen rates the conversation badly; a supervisor answers the follow-up case.
+    options = client.get("/api/v1/rating-options").json()
+    assert {"overdue", "extra_requirements"} <= {t["id"] for t in options["tags"] if t["bad"]}
+    rated = client.post(
+        "/api/v1/ratings",
+        json={
+            "target_kind": "conversation",
+            "target_id": citizen.conversation_id,
+            "score": 1,
+            "tags": ["guide_inaccurate", "extra_requirements"],
+            "comment": "说好的材料不对,窗口又让我补了户口本",
+        },
+        headers=citizen.headers,
+    )
+    assert rated.status_code == 201, rated.text
+    case_id = rated.json()["case"]["id"]
+    complaint = client.post(
+        "/api/v1/feedback",
+        json={
+            "kind": "complaint",
+            "text": "退休窗口中午不办公,白跑一趟",
+            "reference_kind": "conversation",
+            "reference_id": citizen.conversation_id,
+        },
+        headers=citizen.headers,
+    )
+    assert complaint.status_code == 201, complaint.text
+
+    login(page, base, "zhuguan")
+    page.click("a[data-view='cases']")
+    page.locator(f"tr[data-case='{case_id}']").wait_for()
+    shot(page, "07-cases")
+    page.locator(f"tr[data-case='{case_id}']").click()
+    page.wait_for_selector("#case-answer")
+    page.select_option("#case-action", "rectify")
+    page.fill("#case-answer", "已回访核实:窗口多要了户口本,已责令整改并向您致歉。")
+    shot(page, "08-case-answer")
+    page.click("#case-submit")
+    page.get_by_text("办理结果").wait_for()
+    shot(page, "09-case-answered")
+    mine = client.get(f"/api/v1/me/cases/{case_id}", headers=citizen.headers).json()["case"]
+    assert (
+        mine["status"] == "answered" and mine["answer"].startswith("已回访核实") and mine["answered_in_time"]
+    )
+
+    page.click("a[data-view='stats']")
+    page.wait_for_selector("#chart-daily canvas")
+    shot(page, "10-statistics")

@@ -350,7 +350,7 @@ async function transcriptView(id) {
   const rating = data.rating ? h("div", { class: "card" }, h("h2", {}, "好差评"),
     badge(`${data.rating.score}分`, data.rating.score <= 2 ? "red" : "green"), " ", data.rating.comment) : null;
   show(
-    h("div", { class: "toolbar" }, h("a", { href: "#/conversations" }, "← 返回会话列表")),
+    h("a", { class: "back", href: "#/conversations" }, "← 返回会话列表"),
     h("h1", {}, "会话详情"),
     h("div", { class: "card toolbar" }, h("span", {}, "会话 ", h("code", {}, data.id)), data.bundle ? badge(bundleName(data.bundle), "blue") : badge("未识别"),
       h("span", { class: "muted" }, `${data.turn_count} 轮 · 开始于 ${fmtTime(data.created_at)}`),
@@ -540,7 +540,7 @@ async function caseView(id) {
   if (c.reference_kind) {
     details.push(h("p", {}, "关联:", c.reference_kind === "conversation" ? h("a", { href: "#/conversation/" + c.reference_id }, "查看会话") : `办件 ${c.reference_id}`));
   }
-  const parts = [h("div", { class: "toolbar" }, h("a", { href: "#/cases" }, "← 返回列表")), h("h1", {}, "办理详情"), h("div", { class: "card" }, details)];
+  const parts = [h("a", { class: "back", href: "#/cases" }, "← 返回列表"), h("h1", {}, "办理详情"), h("div", { class: "card" }, details)];
   if (c.status === "answered") {
     parts.push(h("div", { class: "card" }, h("h2", {}, "办理结果"), h("p", {}, badge(CASE_ACTIONS[c.action] || c.action, "green"), " ", fmtTime(c.answered_at)), h("p", {}, c.answer)));
   } else {

@@ -3,9 +3,11 @@
 from server.handlers.applications import bp as applications_bp
 from server.handlers.auth import bp as auth_bp
 from server.handlers.bundles import bp as bundles_bp
+from server.handlers.cases import bp as cases_bp
 from server.handlers.console import bp as console_bp
 from server.handlers.conversations import bp as conversations_bp
 from server.handlers.departments import bp as departments_bp
+from server.handlers.feedback import bp as feedback_bp
 from server.handlers.guide import bp as guide_bp
 from server.handlers.handoffs import bp as handoffs_bp
 from server.handlers.health import bp as health_bp
@@ -32,4 +34,6 @@ BLUEPRINTS = (
     applications_bp,
     overdue_bp,
     uploads_bp,
+    feedback_bp,
+    cases_bp,
 )

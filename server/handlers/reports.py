@@ -60,12 +60,15 @@ async def statistics(request: Request) -> HTTPResponse:
     since = db_time(query.since) if query.since else until - dt.timedelta(days=14)
     if since >= until or until - since > dt.timedelta(days=366):
         raise ApiError(422, "invalid_range", "since must be before until, at most a year apart.")
+    day = today(settings.timezone)
     figures = await operator_statistics(
         since=since,
         until=until,
         timezone=settings.timezone,
-        today=today(settings.timezone),
+        today=day,
         bad_at_most=request.app.ctx.operators.texts.config.ratings.bad_at_most,
     )
-    # Filled in from the applications and push domains once they are served; unknown until then.
-    return json({**figures, "overdue_tasks": None, "undelivered_notifications": None})
+    flagged = await request.app.ctx.applications.overdue(request.app.ctx.knowledge.current.knowledge, day)
+    overdue = sum(1 for tasks in flagged.values() for task in tasks if task["warning"] == "overdue")
+    # Undelivered notifications come from the push domain once it is served; unknown until then.
+    return json({**figures, "overdue_tasks": overdue, "undelivered_notifications": None})
