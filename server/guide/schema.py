@@ -313,6 +313,7 @@ class OptionGroup(Frozen):
     options: tuple[Slug, ...] = Field(min_length=1)
     synonyms: tuple[Text, ...] = ()
     range: Range | None = None
+    ask: Text | None = None  # the question to ask once narrowed to these options ("先还清还是带押过户?")
 
 
 class Question(Dated):
@@ -483,6 +484,10 @@ class DialogueWords(Frozen):
     reset: tuple[Text, ...] = ()
     fillers: tuple[Text, ...] = ()  # stripped from a short follow-up before comparing it with names
     numerals: dict[str, float] = {}  # 一 → 1, 十 → 10, 万 → 10000, 多 → a third of the unit …
+    less_than: tuple[Text, ...] = ()  # 不满, 不到 right before a number: just under it
+    more_than: tuple[Text, ...] = ()  # 超过: just over it
+    year_marker: Text = "年"  # after a calendar year ("2015年买的")
+    relative_years: dict[str, int] = {}  # 去年 → 1, 前年 → 2: years ago, for since-cues ("去年买的")
     quantities: tuple[Quantity, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
 

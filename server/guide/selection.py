@@ -3,8 +3,9 @@
 Pure planning over a bundle, the answers so far and what each open question is narrowed to:
 - an option's *outcome* is what it changes in the 一次告知 (items, materials, notes);
 - a question is *settled* when the options still possible all have one outcome: it is never asked;
-- an *opt-in* question only switches optional items on or off ("想做婚检吗"), or is marked
-  `ask_with_items`: it is asked as part of the one multi-select of optional items, not on its own;
+- an *opt-in* question is a wish: it only switches optional items on or off and one option at most adds
+  any ("想做婚检吗"), or it is marked `ask_with_items`; it is asked as part of the one multi-select of
+  optional items, not on its own (a situation whose options add different items is asked);
 - of the questions left, the one whose possible options split into the most outcomes is asked first.
 """
 
@@ -55,18 +56,19 @@ def settled(question: Question, narrowed: Mapping[str, Sequence[str]], day: dt.d
 
 
 def opt_in(bundle: Bundle, question: Question) -> bool:
-    """A question that only switches optional items on or off and no other question depends on."""
+    """A wish, asked as items: its options only switch optional items, all that add any add the same
+    (想做婚检吗 / 要办生育登记吗), and no other question depends on it; or it is marked `ask_with_items`."""
     optional = {e.item for e in bundle.items if e.optional}
     if any(c.question == question.id for q in bundle.questions for c in q.ask_if):
         return False
-    only_items = question.ask_with_items or all(
-        not o.add_materials and not o.drop_materials for o in question.options
+    only_items = all({*o.add_items, *o.drop_items} <= optional for o in question.options) and any(
+        o.add_items or o.drop_items for o in question.options
     )
-    return (
-        only_items
-        and all({*o.add_items, *o.drop_items} <= optional for o in question.options)
-        and any(o.add_items or o.drop_items for o in question.options)
-    )
+    if question.ask_with_items:
+        return only_items
+    added = {frozenset(o.add_items) for o in question.options if o.add_items}
+    no_materials = all(not o.add_materials and not o.drop_materials for o in question.options)
+    return only_items and len(added) <= 1 and no_materials
 
 
 def open_questions(bundle: Bundle, answers: Mapping[str, str], day: dt.date) -> list[Question]:
