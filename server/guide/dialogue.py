@@ -453,22 +453,20 @@ class _Turn:
         return self._fallback(result)
 
     def _situated(self, result: MatchResult, text: str) -> Candidate | None:
-        """The matcher's candidate whose situation the text describes, where the matcher's pick does not.
+        """The candidate whose situation the text describes, when the matcher would ask or give up.
 
         A message that states a situation ("还欠银行四十多万, 买家也要贷款") answers questions of the bundle
-        it is about. Among the matcher's own candidates, one whose questions the text answers while the
-        leader's (or every other candidate's) are untouched is taken; otherwise the matcher decides.
+        it is about. When the matcher does not commit, one of its own candidates whose questions the text
+        answers (`SITUATED_QUESTIONS` of them) while every other candidate's are untouched is taken.
         """
+        if result.decision == "commit":
+            return None
         candidates = [c for c in result.candidates if c.slug in self.knowledge.bundles]
-        if len(candidates) < 2 or (result.decision == "commit" and candidates[0].score >= SITUATED_KEEP_AT):
+        if len(candidates) < 2:
             return None
         told = {c.slug: self._questions_told(c.slug, text) for c in candidates}
         best = max(candidates, key=lambda c: told[c.slug])
         others = max(n for slug, n in told.items() if slug != best.slug)
-        if result.decision == "commit":
-            leader = candidates[0]
-            wins = best is not leader and told[leader.slug] == 0 and told[best.slug] >= 1
-            return best if wins and best.score >= SITUATED_COMMIT_AT else None
         enough = told[best.slug] >= SITUATED_QUESTIONS and others == 0
         return best if enough and best.score >= SITUATED_SUGGEST_AT else None
 
