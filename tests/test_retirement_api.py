@@ -45,6 +45,7 @@ async def test_female_tracks(api: httpx.AsyncClient) -> None:
         ({"sex": "male", "birth": "1975-06", "track": "female_worker_55"}, "track_mismatch"),
         ({"sex": "female", "birth": "1975-06", "track": "cadre"}, "invalid_track"),
         ({"sex": "male", "birth": "2999-01"}, "invalid_birth"),
+        ({"sex": "male", "birth": "1960-01", "date": "2024-12-31"}, "rules_not_in_force"),
     ],
 )
 async def test_bad_input_is_a_clear_422(api: httpx.AsyncClient, params: dict, code: str) -> None:

@@ -78,3 +78,8 @@ def test_the_errand_itself_still_goes_through_the_bundle(guide) -> None:
     state, reply = talk(guide, state, "我1970年5月出生的女工人,几岁退休")
     assert reply["type"] == "answer" and reply["retirement_date"]["retirement_month"] == "2020-05"
     assert reply["question"]["question_id"] == state["pending"]
+
+
+def test_a_relative_named_gives_the_sex(guide) -> None:
+    state, reply = talk(guide, {}, "我妈1972年3月出生,什么时候能退休")
+    assert reply["question_id"] == "retirement_date.track"

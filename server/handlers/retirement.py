@@ -32,8 +32,14 @@ async def get_retirement_date(request: Request) -> HTTPResponse:
     knowledge = request.app.ctx.knowledge.current.knowledge
     day = query.date or today(request.app.ctx.settings.timezone)
     rules = knowledge.retirement
-    if rules is None or not rules.in_force(day):
-        raise ApiError(503, "rules_unavailable", "The retirement-age rules are not in force on that date.")
+    if rules is None:
+        raise ApiError(503, "rules_unavailable", "The retirement-age rules are not loaded.")
+    if not rules.in_force(day):
+        raise ApiError(
+            422,
+            "rules_not_in_force",
+            f"The reform's tables apply from {rules.valid_from}; {day} is outside them.",
+        )
     try:
         result = for_person(rules, query.sex, YearMonth.parse(query.birth), query.track, day)
     except RetirementAgeError as exc:
