@@ -62,19 +62,44 @@ def make_settings(tmp_path: Path):
     """Settings for tests: a private SQLite file unless overridden."""
 
     def make(**overrides) -> Settings:
-        values = {"database_url": f"sqlite://{tmp_path / 'test.sqlite3'}", "log_level": "WARNING"}
+        values = {
+            "database_url": f"sqlite://{tmp_path / 'test.sqlite3'}",
+            "log_level": "WARNING",
+            "upload_dir": tmp_path / "uploads",
+        }
         values.update(overrides)
         return Settings(**values)
 
     return make
 
 
+async def fresh_s3_bucket() -> dict[str, str]:
+    """Settings for a new, empty bucket on the test S3-compatible server (moto_server)."""
+    import aioboto3
+
+    url, bucket = real_url("TEST_S3_URL"), "t-" + uuid.uuid4().hex[:20]
+    credentials = {"aws_access_key_id": "test", "aws_secret_access_key": "test", "region_name": "us-east-1"}
+    async with aioboto3.Session(**credentials).client("s3", endpoint_url=url) as s3:
+        await s3.create_bucket(Bucket=bucket)
+    return {
+        "s3_endpoint_url": url,
+        "s3_bucket": bucket,
+        "s3_access_key_id": "test",
+        "s3_secret_access_key": "test",
+    }
+
+
 @pytest.fixture(params=BACKENDS)
 async def settings(request, make_settings) -> Settings:
-    """Each test using this runs twice: embedded (SQLite, in-process kv) and real (PostgreSQL, Redis)."""
+    """Each test using this runs twice: embedded (SQLite, in-process kv, local disk) and real
+    (PostgreSQL, Redis, S3-compatible storage)."""
     if request.param == "embedded":
         return make_settings()
-    return make_settings(database_url=await fresh_postgres_url(), redis_url=real_url("TEST_REDIS_URL"))
+    return make_settings(
+        database_url=await fresh_postgres_url(),
+        redis_url=real_url("TEST_REDIS_URL"),
+        **await fresh_s3_bucket(),
+    )
 
 
 @pytest.fixture
