@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import aioboto3
+from aiobotocore.config import AioConfig
 from botocore.exceptions import ClientError
 
 from server.config import Settings
@@ -82,7 +83,8 @@ class S3Files:
     async def _s3(self) -> Any:
         async with self._lock:
             if self._client is None:
-                self._context = self._session.client("s3", endpoint_url=self._endpoint)
+                config = AioConfig(connect_timeout=5, read_timeout=30, retries={"max_attempts": 3})
+                self._context = self._session.client("s3", endpoint_url=self._endpoint, config=config)
                 self._client = await self._context.__aenter__()
         return self._client
 
@@ -108,7 +110,7 @@ class S3Files:
 
     async def ping(self) -> bool:
         try:
-            await (await self._s3()).head_bucket(Bucket=self.bucket)
+            await asyncio.wait_for((await self._s3()).head_bucket(Bucket=self.bucket), 3)
         except Exception:
             return False
         return True

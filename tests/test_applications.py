@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import random
+import subprocess
+import sys
+import uuid
 
+import aioboto3
 import httpx
 
+from server.auth.operators import Operators
+from server.config import Settings
+from server.kv import MemoryKV
 from server.models import Application, DepartmentEvent, Task, TimelineEvent, Upload
+from tests.conftest import free_port
 from tests.fakes.applications import (
     ID_NUMBER,
     MARRIAGE_FORM,
@@ -318,10 +327,23 @@ async def test_withdrawal_only_before_acceptance(client, sms, settings) -> None:
     assert (await client.get(f"/api/v1/applications/{second['id']}", headers=other)).status_code == 404
 
 
-async def test_uploads_are_checked_by_content_and_served_only_to_their_owner(client, sms) -> None:
+async def stored_bytes(settings: Settings, digest: str) -> bytes:
+    """What the configured storage holds under a content hash, read without the server's code."""
+    if settings.s3_bucket is None:
+        return (settings.upload_dir / digest[:2] / digest[2:4] / digest).read_bytes()
+    credentials = {"aws_access_key_id": "test", "aws_secret_access_key": "test", "region_name": "us-east-1"}
+    async with aioboto3.Session(**credentials).client("s3", endpoint_url=settings.s3_endpoint_url) as s3:
+        response = await s3.get_object(Bucket=settings.s3_bucket, Key=f"materials/{digest}")
+        return await response["Body"].read()
+
+
+async def test_uploads_are_checked_by_content_and_served_only_to_their_owner(client, sms, settings) -> None:
     headers = await citizen(client, sms)
     good = await upload(client, headers, "marriage_photo", jpeg(), "image/jpeg")
     assert good.status_code == 201 and good.json()["upload"]["width"] == 640
+    digest = good.json()["upload"]["sha256"]
+    assert await stored_bytes(settings, digest) == jpeg()  # on disk (embedded) or in the S3 bucket (real)
+    assert (settings.s3_bucket is None) == (settings.upload_dir / digest[:2]).exists()
     assert (await upload(client, headers, "marriage_photo", PDF, "application/pdf")).status_code == 201
     again = await upload(client, headers, "marriage_photo", jpeg(), "image/jpeg")
     assert again.json()["upload"]["sha256"] == good.json()["upload"]["sha256"]  # stored once by content
@@ -366,3 +388,50 @@ async def test_progress_lookups_are_rate_limited_per_address_and_per_number(clie
         for n in range(11)
     ]
     assert spread == [404] * 10 + [429]  # ten wrong codes an hour for one number, from anywhere
+
+
+async def test_overdue_tasks_are_flagged_for_departments_and_supervisors(client, sms, settings) -> None:
+    application, _ = await marriage_application(client, sms)
+    civil = await Department.issue(client, settings, "civil_affairs")
+    registration = by_item(application)["marriage_registration"]
+    assert registration["time_limit_working_days"] == 0  # 当场办结
+    week_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=7)
+    accepted = await civil.event(registration["id"], "accepted", at=week_ago)
+    assert accepted.json()["task"]["warning"] == "overdue"
+    late = (await civil.get("/api/v1/departments/tasks?overdue=true")).json()["tasks"]
+    on_time = (await civil.get("/api/v1/departments/tasks?overdue=false")).json()["tasks"]
+    assert registration["id"] in [t["id"] for t in late]
+    assert registration["id"] not in [t["id"] for t in on_time]
+    assert (await civil.get("/api/v1/departments/tasks?status=bogus")).status_code == 422
+    username = "boss" + uuid.uuid4().hex[:6]
+    await Operators(MemoryKV(), settings).create(username, "correct horse battery staple", "supervisor")
+    login = await client.post(
+        "/api/v1/operators/login", json={"username": username, "password": "correct horse battery staple"}
+    )
+    boss = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    listed = await client.get("/api/v1/overdue-tasks", headers=boss)
+    assert listed.status_code == 200, listed.text
+    assert_matches_spec(200, listed.json(), "GET", "/api/v1/overdue-tasks")
+    by_department = {d["department"]: d for d in listed.json()["departments"]}
+    assert registration["id"] in [t["id"] for t in by_department["civil_affairs"]["tasks"]]
+    only_tax = await client.get("/api/v1/overdue-tasks", params={"department": "tax"}, headers=boss)
+    assert all(d["department"] == "tax" for d in only_tax.json()["departments"])
+    citizen_headers = await citizen(client, sms, profile=False)
+    assert (await client.get("/api/v1/overdue-tasks", headers=citizen_headers)).status_code == 403
+
+
+async def test_healthz_names_unreachable_file_storage(make_client) -> None:
+    broken = await make_client(s3_bucket="nowhere", s3_endpoint_url=f"http://127.0.0.1:{free_port()}")
+    response = await broken.get("/healthz")
+    assert response.status_code == 503 and response.json()["checks"]["file_storage"] is False
+
+
+def test_department_keys_are_issued_only_for_catalogue_codes(tmp_path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite://{tmp_path / 'keys.sqlite3'}", "LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "server", "issue-department-key", "--department"]
+    issued = subprocess.run([*command, "civil_affairs"], env=env, capture_output=True, text=True, timeout=120)
+    assert issued.returncode == 0 and "key id:" in issued.stdout and "dk_" in issued.stdout
+    refused = subprocess.run(
+        [*command, "civil-affairs"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert refused.returncode != 0 and "unknown department 'civil-affairs'" in refused.stderr + refused.stdout

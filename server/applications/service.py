@@ -363,6 +363,7 @@ class Applications:
 
         Illegal transitions are recorded with the event and raise `Conflict` after the commit.
         """
+        today = self._local_date(dt.datetime.now(dt.UTC))
         found = await Task.get_or_none(id=report.task_id)
         if found is None or found.department != report.department:
             raise NotFound("task_not_found", "No task of this department with this id.")
@@ -376,7 +377,7 @@ class Applications:
                 .first()
             )
             if seen is not None:
-                return EventOutcome(False, "duplicate", task_view(knowledge, task, None, self.warn_days))
+                return EventOutcome(False, "duplicate", task_view(knowledge, task, today, self.warn_days))
             current = TaskStatus(task.status)
             judgement = judge(current, report.status, report.occurred_at, task.last_event_at)
             await DepartmentEvent.create(
@@ -394,7 +395,7 @@ class Applications:
             outcome = EventOutcome(
                 judgement.verdict == Verdict.apply,
                 judgement.verdict.value,
-                task_view(knowledge, task, None, self.warn_days),
+                task_view(knowledge, task, today, self.warn_days),
                 judgement.reason,
             )
         if judgement.verdict == Verdict.illegal:

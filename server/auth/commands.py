@@ -13,6 +13,7 @@ from server.auth.operators import Operators
 from server.auth.passwords import password_problem
 from server.config import Settings
 from server.db import apply_migrations, close_db, init_db
+from server.guide.knowledge import load_knowledge
 from server.kv import MemoryKV
 
 PASSWORD_ENV = "SUPERVISOR_PASSWORD"
@@ -65,6 +66,12 @@ def issue_department_key(settings: Settings, args: argparse.Namespace) -> str:
     department = args.department
     if not department:
         raise SystemExit("--department is required")
+    known = load_knowledge(settings.knowledge_dir).departments
+    if department not in known:
+        raise SystemExit(
+            f"unknown department {department!r}; the catalogue (knowledge/departments) has: "
+            + ", ".join(sorted(known))
+        )
     key_id, secret = asyncio.run(_issue_key(settings, department))
     return f"department: {department}\nkey id:     {key_id}\nsecret:     {secret}\n(store the secret now)"
 

@@ -19,13 +19,16 @@ async def livez(request: Request) -> HTTPResponse:
 
 @bp.get("/healthz")
 async def healthz(request: Request) -> HTTPResponse:
-    """200 when the database (and Redis, when configured) answer; 503 naming what failed otherwise."""
+    """200 when the database (and Redis and the S3 bucket, when configured) answer; 503 naming what
+    failed otherwise."""
     checks = {"database": await db_ping()}
     if request.app.ctx.settings.redis_url:
         try:
             checks["redis"] = await request.app.ctx.kv.ping()
         except Exception:
             checks["redis"] = False
+    if request.app.ctx.settings.s3_bucket:
+        checks["file_storage"] = await request.app.ctx.files.ping()
     healthy = all(checks.values())
     body = {
         "status": "ok" if healthy else "unavailable",
