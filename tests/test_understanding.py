@@ -3,6 +3,7 @@ questions, corrections, new errands kept apart, follow-ups in context (issue 12)
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -10,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from server.guide.dialogue import Message, step
+from server.guide.dialogue import Message, _Turn, new_state, step
 from server.guide.knowledge import Knowledge, check, load_knowledge
-from server.guide.matcher import Matcher
+from server.guide.matcher import Candidate, Matcher
 from server.guide.reading import chinese_number, stated_quantities
 
 DAY = dt.date(2026, 1, 15)
@@ -206,3 +207,63 @@ def test_the_validator_checks_dialogue_words_and_references(tmp_path: Path) -> N
     problems = [str(p) for p in check(root)]
     assert any(p.startswith("knowledge/dialogue.yaml: yes[0]: ") for p in problems), problems
     assert any("retirement.yaml: questions[1].assume" in p for p in problems), problems
+
+
+def test_a_narrowed_question_is_asked_in_its_narrower_form(guide) -> None:
+    state, reply = talk(guide, {}, "卖二手房,还欠银行二十万,买家全款,房本就我一个人名字")
+    assert state["narrowed"]["seller_mortgage"] == ["repay_first", "transfer_with_mortgage"]
+    for _ in range(6):
+        if reply.get("question_id") == "seller_mortgage":
+            break
+        state, reply = talk(guide, state, "不清楚")
+    assert reply["question_id"] == "seller_mortgage"
+    assert {o["id"] for o in reply["options"]} == {"repay_first", "transfer_with_mortgage"}
+    assert "带押过户" in reply["text"]
+    state, reply = talk(guide, state, "先还清再过户")
+    assert state["answers"]["seller_mortgage"] == "repay_first"
+
+
+def test_a_situation_decides_between_candidates_the_matcher_could_not(guide) -> None:
+    text = "我有套房 还欠银行四十多万 买家也要贷款 流程怎么走"
+    result = dataclasses.replace(
+        guide[1].match(text),
+        decision="none",
+        candidates=(Candidate("business_operation", 0.34), Candidate("housing_transfer", 0.33)),
+    )
+    turn = _Turn(new_state(), guide[0], guide[1], DAY)
+    picked = turn._situated(result, text)
+    assert picked is not None and picked.slug == "housing_transfer"
+    committed = dataclasses.replace(result, decision="commit")
+    assert turn._situated(committed, text) is None  # the matcher's commits stand
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "option"),
+    [
+        ("卖房,房子不满两年", "seller_holding", "under_two"),
+        ("卖房,去年买的", "seller_holding", "under_two"),
+        ("我要退休了,灵活就业,交了不到十五年", "contribution_years", "not_enough"),
+    ],
+)
+def test_less_than_and_relative_years(guide, text: str, question: str, option: str) -> None:
+    state, _ = talk(guide, {}, text)
+    assert state["answers"].get(question) == option
+
+
+def test_optional_items_in_words_with_negation_and_closing(guide) -> None:
+    state, reply = talk(guide, {}, "我们想领证")
+    state, reply = talk(guide, state, "都是大陆的")
+    assert reply["type"] == "items"
+    state, reply = talk(guide, state, "想做婚检,生育登记暂时不办,其他不办")
+    assert reply["type"] == "checklist"
+    items = {i["id"] for i in reply["checklist"]["items"]}
+    assert "premarital_medical_exam" in items
+    assert not items & {"birth_registration", "spouse_hukou_migration", "hukou_marital_status_update"}
+    closing = [u for u in reply["understood_items"] if u["item_id"] is None]
+    assert closing and closing[0]["wanted"] is False
+
+
+def test_item_phrases_choose_items_without_a_question(guide) -> None:
+    state, reply = talk(guide, {}, "我哥车祸走了,要火化,医保也要停")
+    wishes = {u["item_id"]: u["wanted"] for u in reply["understood_items"]}
+    assert wishes.get("death_cremation_service") is True

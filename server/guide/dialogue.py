@@ -42,7 +42,7 @@ from server.guide.knowledge import Knowledge
 from server.guide.matcher import Candidate, Matcher, MatchResult
 from server.guide.reading import BundleReader, Evidence, Reading, canonical, chinese_number
 from server.guide.retirement_age import RetirementAgeError
-from server.guide.schema import Bundle, DialogueWords, Option, Polarity, Question
+from server.guide.schema import Bundle, DialogueReplies, DialogueWords, Option, Polarity, Question
 from server.guide.selection import next_question, open_questions, opt_in, option_for_items, possible
 
 BUNDLE_QUESTION = "bundle"
@@ -57,6 +57,7 @@ SITUATED_SUGGEST_AT = (
     0.3  # … and this to be taken from a clarify or a fallback, with this many questions told
 )
 SITUATED_QUESTIONS = 2
+_NO_REPLIES = DialogueReplies(**{f: "-" for f in DialogueReplies.model_fields})  # partial knowledge only
 _MEANINGFUL = re.compile(r"[\w\u4e00-\u9fff]")
 _PUNCTUATION = re.compile(r"[\s,，。.?？!！~～、;；:：]+")
 
@@ -159,6 +160,7 @@ class _Turn:
         self.state = _fresh(state)
         self.knowledge = knowledge
         self.words: DialogueWords = knowledge.dialogue
+        self.replies: DialogueReplies = knowledge.dialogue.replies or _NO_REPLIES
         self.matcher = matcher
         self.today = today
         self.understood: list[dict[str, Any]] = []
@@ -220,7 +222,7 @@ class _Turn:
         folded = canonical(text)
         if any(canonical(word) in folded for word in self.words.reset):
             self.state = new_state()
-            return {"type": "reset", "text": "好的,我们重新开始。请告诉我您想办什么事,例如“我们想领结婚证”。"}
+            return {"type": "reset", "text": self.replies.reset}
         if not _MEANINGFUL.search(text):
             return self._fallback(None)
         if (reply := self._retirement_date(text, None)) is not None:
@@ -371,7 +373,7 @@ class _Turn:
         if reading.closing and not self.state["items_closed"]:
             self.state["items_closed"] = True
             self.understood_items.append(
-                {"item_id": None, "name": "其他", "wanted": False, "words": reading.closing}
+                {"item_id": None, "name": self.replies.others, "wanted": False, "words": reading.closing}
             )
             changed = True
         if changed:
@@ -393,7 +395,9 @@ class _Turn:
             if wanted is not None:
                 self.state["wishes"][item] = wanted
         words = reading.everything or reading.no or reading.yes or reading.unsure
-        self.understood_items.append({"item_id": None, "name": "可选事项", "wanted": wanted, "words": words})
+        self.understood_items.append(
+            {"item_id": None, "name": self.replies.all_optional, "wanted": wanted, "words": words}
+        )
         self.state["items_asked"] = True
         return True
 
@@ -488,7 +492,8 @@ class _Turn:
         slugs = [c.slug for c in result.candidates if c.slug in self.knowledge.bundles]
         self.state = {**new_state(), "pending": BUNDLE_QUESTION, "candidates": slugs}
         names = [self.knowledge.bundles[s].name for s in slugs]
-        text = f"您是想办理“{names[0]}”吗?" if len(names) == 1 else "您想办的是下面哪一件事?"
+        replies = self.replies
+        text = replies.clarify_one.format(name=names[0]) if len(names) == 1 else replies.clarify_many
         return {
             "type": "clarify",
             "question_id": BUNDLE_QUESTION,
@@ -521,15 +526,15 @@ class _Turn:
         slugs = [c.slug for c in (result.candidates if result else ()) if c.slug in self.knowledge.bundles]
         out_of_scope = result.out_of_scope if result else None
         if out_of_scope:
-            text = f"“{out_of_scope}”是单项事务,不在“一件事一次办”的套餐里,可以在政务服务平台直接搜索办理。"
+            text = self.replies.out_of_scope.format(term=out_of_scope)
         else:
-            text = "抱歉,我没能听懂您想办什么事。可以换个说法,比如“孩子出生了要办什么”或“我要退休了”。"
+            text = self.replies.fallback
         return {
             "type": "fallback",
             "text": text,
             "out_of_scope": out_of_scope,
             "suggestions": [{"slug": s, "name": self.knowledge.bundles[s].name} for s in slugs],
-            "operator": {"available": True, "text": "也可以转人工客服为您解答。"},
+            "operator": {"available": True, "text": self.replies.operator},
             "understood": [],
         }
 
@@ -661,7 +666,7 @@ class _Turn:
         bundle = self._bundle()
         return {
             "type": "items",
-            "text": "以下事项可以一并办理,请选择要办的(可多选;回复“都要”“不用了”或“只办婚检,其他不办”也行):",
+            "text": self.replies.items,
             "items": [
                 {"id": i, "name": self.knowledge.items[i].name, "selected": i in preselected} for i in offered
             ],

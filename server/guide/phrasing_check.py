@@ -17,7 +17,9 @@ Report = Callable[[str, str, str], None]
 
 
 def check_dialogue_words(report: Report, file: str, words: DialogueWords) -> None:
-    """No word is both a yes and a no; quantities and follow-up topics are unique and known."""
+    """No word is both a yes and a no; quantities and follow-up topics are unique and known; replies given."""
+    if words.replies is None:
+        report(file, "replies", "the guide's replies are missing")
     for index, word in enumerate(words.yes):
         if word in words.no:
             report(file, f"yes[{index}]", f"{word!r} is also a no word")

@@ -462,6 +462,20 @@ class FollowUp(Frozen):
     words: tuple[Text, ...] = Field(min_length=1)
 
 
+class DialogueReplies(Frozen):
+    """The guide's own sentences (`replies` in `knowledge/dialogue.yaml`); `{name}`, `{term}` are filled in."""
+
+    reset: Text
+    clarify_one: Text  # {name}
+    clarify_many: Text
+    fallback: Text
+    out_of_scope: Text  # {term}
+    operator: Text
+    items: Text
+    others: Text  # how `understood_items` names "every other optional item"
+    all_optional: Text  # … and the whole choice
+
+
 class DialogueWords(Frozen):
     """`knowledge/dialogue.yaml`: how citizens answer, negate, close and correct, for every bundle."""
 
@@ -490,6 +504,7 @@ class DialogueWords(Frozen):
     relative_years: dict[str, int] = {}  # 去年 → 1, 前年 → 2: years ago, for since-cues ("去年买的")
     quantities: tuple[Quantity, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
+    replies: DialogueReplies | None = None  # required in the file; None only in partial knowledge
 
 
 class Review(Frozen):
