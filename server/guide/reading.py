@@ -189,8 +189,8 @@ class BundleReader:
             if start < 0 or any(w.item == item for w in wishes):
                 continue
             end = start + len(phrase)
-            if self._asked(clause.text, end):
-                continue
+            if self._asked(clause.text, end) or any(w in clause.text for w in self.words.unsure):
+                continue  # "公积金不清楚" wishes nothing
             wanted = not self._negated(clause, start, end, extra=[(start, end)])
             wishes.append(Wish(item, wanted, phrase))
         return wishes

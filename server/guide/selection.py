@@ -56,8 +56,9 @@ def settled(question: Question, narrowed: Mapping[str, Sequence[str]], day: dt.d
 
 
 def opt_in(bundle: Bundle, question: Question) -> bool:
-    """A wish, asked as items: its options only switch optional items, all that add any add the same
-    (想做婚检吗 / 要办生育登记吗), and no other question depends on it; or it is marked `ask_with_items`."""
+    """A wish, asked as items: its options only switch optional items, the ones that add items add the
+    same (想做婚检吗 / 要办生育登记吗), and no other question depends on it; or it is marked
+    `ask_with_items`. A question whose options only drop items ("缴费满一年吗") is a situation: asked."""
     optional = {e.item for e in bundle.items if e.optional}
     if any(c.question == question.id for q in bundle.questions for c in q.ask_if):
         return False
@@ -68,7 +69,7 @@ def opt_in(bundle: Bundle, question: Question) -> bool:
         return only_items
     added = {frozenset(o.add_items) for o in question.options if o.add_items}
     no_materials = all(not o.add_materials and not o.drop_materials for o in question.options)
-    return only_items and len(added) <= 1 and no_materials
+    return only_items and len(added) == 1 and no_materials
 
 
 def open_questions(bundle: Bundle, answers: Mapping[str, str], day: dt.date) -> list[Question]:
