@@ -463,7 +463,7 @@ class FollowUp(Frozen):
 
 
 class DialogueReplies(Frozen):
-    """The guide's own sentences (`replies` in `knowledge/dialogue.yaml`); `{name}`, `{term}` are filled in."""
+    """The guide's own sentences (`replies` in `knowledge/dialogue.yaml`); `{name}`, `{term}` filled in."""
 
     reset: Text
     clarify_one: Text  # {name}
