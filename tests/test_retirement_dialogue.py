@@ -83,3 +83,9 @@ def test_the_errand_itself_still_goes_through_the_bundle(guide) -> None:
 def test_a_relative_named_gives_the_sex(guide) -> None:
     state, reply = talk(guide, {}, "我妈1972年3月出生,什么时候能退休")
     assert reply["question_id"] == "retirement_date.track"
+
+
+def test_birth_month_and_sex_with_retirement_are_answered_unasked(guide) -> None:
+    state, reply = talk(guide, {}, "我是1975年6月出生的男职工,要办退休")
+    assert state["bundle"] == "retirement" and reply["type"] == "answer"
+    assert reply["retirement_date"]["retirement_month"] == "2038-02"

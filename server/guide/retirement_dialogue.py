@@ -65,7 +65,13 @@ def respond(
     else:
         found = _from_text(text or "", known, rules, today)
         asks = any(phrase in (text or "") for phrase in rules.wording.ask)
-        if not asks and not (facts and found and (known.get("asking") or _is_follow_up(text or ""))):
+        # A birth month with the sex is what the calculation needs: answer it even when not asked for.
+        gives_all = (
+            "birth" in found and "sex" in found and any(word in (text or "") for word in rules.wording.topic)
+        )
+        if not (asks or gives_all) and not (
+            facts and found and (known.get("asking") or _is_follow_up(text or ""))
+        ):
             return None
     known.update(found)
     return _next(known, found, rules, today)

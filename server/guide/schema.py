@@ -426,6 +426,7 @@ class RetirementWording(Frozen):
     """How people ask about their retirement date, and what the guide asks back."""
 
     ask: tuple[Text, ...] = Field(min_length=1)  # phrasings that ask when one may retire
+    topic: tuple[Text, ...] = Field(min_length=1)  # words of the topic: with birth month and sex, answer
     male_terms: tuple[Text, ...] = Field(min_length=1)
     female_terms: tuple[Text, ...] = Field(min_length=1)
     ask_sex: Text
