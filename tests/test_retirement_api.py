@@ -53,3 +53,14 @@ async def test_bad_input_is_a_clear_422(api: httpx.AsyncClient, params: dict, co
     assert response.status_code == 422
     assert_matches_spec(422, response.json(), "GET", PATH)
     assert response.json()["error"]["code"] == code
+
+
+async def test_the_guide_answers_the_same_in_conversation(api: httpx.AsyncClient) -> None:
+    response = await api.post(
+        "/api/v1/guide/messages", json={"text": "我是1975年6月出生的男职工,什么时候能退休"}
+    )
+    assert response.status_code == 200
+    assert_matches_spec(200, response.json(), "POST", "/api/v1/guide/messages")
+    reply = response.json()["reply"]
+    assert response.json()["bundle"] == "retirement" and reply["topic"] == "retirement_date"
+    assert reply["retirement_date"]["statutory_age"]["label"] == "62岁8个月"
