@@ -29,6 +29,7 @@ from server.knowledge_service import KnowledgeService
 from server.kv import create_kv
 from server.logs import request_id_var, setup_logging
 from server.operators_service import install_operators
+from server.push_lifecycle import install_push
 from server.turns import TurnRecorder
 
 log = logging.getLogger("server.app")
@@ -66,6 +67,7 @@ def create_app(
     app.on_request(_start_request)
     install_auth(app)
     install_operators(app)
+    install_push(app)
     app.on_response(_finish_request)
     return app
 

@@ -96,6 +96,25 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
 
+    # Push (server/push): outbox dispatcher, WebSocket, WeChat subscribe messages, app push.
+    push_dispatcher: Literal["embedded", "external"] = "embedded"  # external: run `python -m server.push`
+    push_batch_size: int = Field(default=100, ge=1, le=1000)
+    push_concurrency: int = Field(default=32, ge=1, le=512)
+    push_lease_seconds: float = Field(default=60.0, gt=0)
+    push_poll_seconds: float = Field(default=1.0, gt=0)
+    push_max_attempts: int = Field(default=8, ge=1, le=50)
+    push_backoff_base_seconds: float = Field(default=2.0, gt=0)
+    push_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    ws_heartbeat_seconds: float = Field(default=25.0, gt=0)
+    ws_replay_limit: int = Field(default=200, ge=1, le=1000)
+    ws_max_queued: int = Field(default=256, ge=1)
+    wechat_templates: dict[str, dict] = {}  # category -> {template_id, kind, page, data}
+    wechat_miniprogram_state: Literal["developer", "trial", "formal"] = "formal"
+    app_push_provider: Literal["none", "getui"] = "none"
+    getui_base_url: str = ""  # https://restapi.getui.com/v2/{appId}
+    getui_app_key: str = ""
+    getui_master_secret: str = ""
+
     @field_validator("redis_url", mode="before")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
@@ -127,6 +146,12 @@ class Settings(BaseSettings):
             problems.append("SMS_PROVIDER=development only logs codes; configure a real provider")
         if self.jwt_algorithm != "HS256" and not self.jwt_private_key:
             problems.append(f"JWT_PRIVATE_KEY (PEM) is required for JWT_ALGORITHM={self.jwt_algorithm}")
+        if self.app_push_provider == "getui" and not (
+            self.getui_base_url and self.getui_app_key and self.getui_master_secret
+        ):
+            problems.append(
+                "APP_PUSH_PROVIDER=getui needs GETUI_BASE_URL, GETUI_APP_KEY, GETUI_MASTER_SECRET"
+            )
         if problems:
             raise SettingsError("refusing to start in production: " + "; ".join(problems))
 

@@ -10,6 +10,7 @@ from sanic.response import HTTPResponse, json
 
 from server.applications.errors import ApplicationError
 from server.operators.errors import OperatorsError
+from server.push import errors as push_errors
 
 log = logging.getLogger("server.errors")
 
@@ -41,6 +42,15 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+# Domain errors (raised without knowing HTTP) -> status and code, mapped here once.
+_DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
+    push_errors.CriticalCategory: (422, "critical_category"),
+    push_errors.UnknownName: (422, "validation_error"),
+    push_errors.NotFound: (404, "not_found"),
+    push_errors.WeChatNotLinked: (409, "wechat_not_linked"),
+}
+
+
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> HTTPResponse:
@@ -59,6 +69,9 @@ def _handle(request: Request, exc: Exception) -> HTTPResponse:
     if isinstance(exc, ApplicationError):
         body = {"code": exc.code, "message": exc.message, **exc.details}
         return json({"error": body}, status=_DOMAIN_STATUS[exc.kind])
+    for error_type, (status, code) in _DOMAIN_ERRORS.items():
+        if isinstance(exc, error_type):
+            return error_response(status, code, str(exc))
     if isinstance(exc, SanicException) and exc.status_code < 500:
         status = exc.status_code
         code = _SANIC_CODES.get(status, "bad_request")

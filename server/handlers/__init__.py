@@ -12,11 +12,14 @@ from server.handlers.guide import bp as guide_bp
 from server.handlers.handoffs import bp as handoffs_bp
 from server.handlers.health import bp as health_bp
 from server.handlers.labels import bp as labels_bp
+from server.handlers.notifications import bp as notifications_bp
 from server.handlers.operators import bp as operators_bp
 from server.handlers.overdue import bp as overdue_bp
+from server.handlers.push_admin import bp as push_admin_bp
 from server.handlers.reports import bp as reports_bp
 from server.handlers.retirement import bp as retirement_bp
 from server.handlers.uploads import bp as uploads_bp
+from server.handlers.ws import bp as ws_bp
 
 BLUEPRINTS = (
     health_bp,
@@ -36,4 +39,7 @@ BLUEPRINTS = (
     uploads_bp,
     feedback_bp,
     cases_bp,
+    notifications_bp,
+    push_admin_bp,
+    ws_bp,
 )

@@ -2,6 +2,14 @@
 
 from server.models.application import Application, DepartmentEvent, Task, TimelineEvent, Upload
 from server.models.conversation import Conversation, Turn
+from server.models.notification import (
+    Delivery,
+    Device,
+    Notification,
+    PushPreference,
+    PushUserState,
+    WeChatSubscription,
+)
 from server.models.operators import Case, Handoff, HandoffMessage, OperatorPresence, Rating, TurnLabel
 from server.models.user import AuditEntry, DepartmentKey, Operator, RefreshToken, User
 
@@ -10,12 +18,17 @@ __all__ = [
     "AuditEntry",
     "Case",
     "Conversation",
+    "Delivery",
     "DepartmentEvent",
     "DepartmentKey",
+    "Device",
     "Handoff",
     "HandoffMessage",
+    "Notification",
     "Operator",
     "OperatorPresence",
+    "PushPreference",
+    "PushUserState",
     "Rating",
     "RefreshToken",
     "Task",
@@ -24,4 +37,5 @@ __all__ = [
     "TurnLabel",
     "Upload",
     "User",
+    "WeChatSubscription",
 ]

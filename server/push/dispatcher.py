@@ -1,0 +1,116 @@
+"""The dispatcher: claim due deliveries, send each on its channel, record the outcomes.
+
+It runs inside every server worker by default (`PUSH_DISPATCHER=embedded`) or as its own process
+(`python -m server.push`). It wakes on the kv channel `push:wake` (published after each commit that
+wrote deliveries) and polls every `poll_seconds` as well, so a lost wake-up only delays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+
+from server.kv import KV
+from server.models import Delivery
+from server.push import queue
+from server.push.channels import Channel
+from server.push.outbox import WAKE_CHANNEL
+from server.push.queue import RetryPolicy
+from server.vendors.outcome import Outcome
+
+log = logging.getLogger("server.push.dispatcher")
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    batch_size: int = 100
+    concurrency: int = 32
+    lease_seconds: float = 60.0
+    poll_seconds: float = 1.0
+    retry: RetryPolicy = RetryPolicy()
+
+
+class Dispatcher:
+    def __init__(self, channels: Mapping[str, Channel], kv: KV, settings: DispatchSettings) -> None:
+        self.channels = dict(channels)
+        self.kv = kv
+        self.settings = settings
+        self._wake = asyncio.Event()
+        self._limit = asyncio.Semaphore(settings.concurrency)
+        self.sent = 0
+
+    async def _send(self, delivery: Delivery) -> tuple[Delivery, Outcome]:
+        channel = self.channels.get(delivery.channel)
+        if channel is None:
+            return delivery, Outcome.failed("channel_not_configured", delivery.channel)
+        async with self._limit:
+            try:
+                return delivery, await channel.send(delivery, delivery.notification)
+            except Exception as exc:  # one bad row must not stop the batch
+                log.exception("push channel raised", extra={"delivery_id": delivery.id})
+                return delivery, Outcome.retry("internal_error", type(exc).__name__)
+
+    async def run_once(self) -> int:
+        """Claim one batch, send it, record it; how many rows were claimed."""
+        token, deliveries = await queue.claim(self.settings.batch_size, self.settings.lease_seconds)
+        if not deliveries:
+            return 0
+        results = await asyncio.gather(*(self._send(d) for d in deliveries))
+        await queue.record(token, results, self.settings.retry)
+        self.sent += sum(1 for _, outcome in results if outcome.kind == "sent")
+        for delivery, outcome in results:
+            if outcome.kind != "sent":
+                log.info(
+                    "push delivery not sent",
+                    extra={
+                        "delivery_id": delivery.id,
+                        "channel": delivery.channel,
+                        "outcome": outcome.kind,
+                        "code": outcome.code,
+                        "attempts": delivery.attempts,
+                    },
+                )
+        return len(deliveries)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async for _ in self.kv.subscribe(WAKE_CHANNEL):
+                    self._wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("push wake-up channel lost; polling until it is back", exc_info=True)
+                await asyncio.sleep(1)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until `stop` is set: drain what is due, then wait for a wake-up or the next poll."""
+        listener = asyncio.create_task(self._listen())
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    claimed = await self.run_once()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("push dispatch failed; trying again at the next poll")
+                    claimed = 0
+                if claimed >= self.settings.batch_size:
+                    continue
+                stopping = asyncio.create_task(stop.wait())
+                woken = asyncio.create_task(self._wake.wait())
+                await asyncio.wait(
+                    {stopping, woken},
+                    timeout=self.settings.poll_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                stopping.cancel()
+                woken.cancel()
+        finally:
+            listener.cancel()
+            with suppress(asyncio.CancelledError):
+                await listener

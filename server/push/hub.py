@@ -1,0 +1,106 @@
+"""The sockets one worker holds, fed from the kv channel every worker subscribes to.
+
+Each connection has a bounded queue. A client too slow to keep up overflows it and is told to
+reconnect; it then resumes from the last `seq` it saw, so nothing is lost and no worker's memory grows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+
+from server.kv import KV
+from server.push.frames import WS_CHANNEL, parse_fanout
+
+log = logging.getLogger("server.push.hub")
+
+
+class Connection:
+    """One open socket of one citizen, as the hub sees it."""
+
+    def __init__(self, user_id: str, max_queued: int) -> None:
+        self.user_id = user_id
+        self.queue: asyncio.Queue[str] = asyncio.Queue(max_queued)
+        self.floor = 0  # frames with seq <= floor were already replayed
+        self.overflowed = False
+        self.closed = False
+        self._woken = asyncio.Event()
+
+    def offer(self, seq: int, frame: str) -> None:
+        if seq <= self.floor or self.overflowed:
+            return
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.overflowed = True
+        self._woken.set()
+
+    def close(self) -> None:
+        """The client went away: wake the sender so it stops."""
+        self.closed = True
+        self._woken.set()
+
+    async def next_frame(self, timeout: float) -> str | None:
+        """The next frame to send; None after `timeout` seconds of quiet, on close or on overflow."""
+        if self.queue.empty() and not (self.closed or self.overflowed):
+            self._woken.clear()
+            try:
+                await asyncio.wait_for(self._woken.wait(), timeout)
+            except TimeoutError:
+                return None
+        if self.closed or self.overflowed or self.queue.empty():
+            return None
+        return self.queue.get_nowait()
+
+
+class Hub:
+    def __init__(self, kv: KV, max_queued: int = 256) -> None:
+        self.kv = kv
+        self.max_queued = max_queued
+        self.connections: dict[str, set[Connection]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def register(self, user_id: str) -> Connection:
+        connection = Connection(user_id, self.max_queued)
+        self.connections.setdefault(user_id, set()).add(connection)
+        return connection
+
+    def unregister(self, connection: Connection) -> None:
+        held = self.connections.get(connection.user_id)
+        if held is not None:
+            held.discard(connection)
+            if not held:
+                del self.connections[connection.user_id]
+
+    @property
+    def count(self) -> int:
+        return sum(len(held) for held in self.connections.values())
+
+    def deliver(self, message: str) -> None:
+        parsed = parse_fanout(message)
+        if parsed is None:
+            return
+        user_id, seq, frame = parsed
+        for connection in tuple(self.connections.get(user_id, ())):
+            connection.offer(seq, frame)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async for message in self.kv.subscribe(WS_CHANNEL):
+                    self.deliver(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("websocket fan-out channel lost; resubscribing", exc_info=True)
+                await asyncio.sleep(1)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._listen())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task

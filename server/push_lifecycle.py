@@ -1,0 +1,23 @@
+"""Open the push services with each worker: the socket hub always, the dispatcher unless it runs apart."""
+
+from __future__ import annotations
+
+from sanic import Sanic
+
+from server.push.service import PushServices
+
+
+async def _open(app: Sanic) -> None:
+    settings = app.ctx.settings
+    app.ctx.push = PushServices.build(settings, app.ctx.kv)
+    app.ctx.push.start(run_dispatcher=settings.push_dispatcher == "embedded")
+
+
+async def _close(app: Sanic) -> None:
+    await app.ctx.push.stop()
+
+
+def install_push(app: Sanic) -> None:
+    """Registered after the kv role is opened; stopped before it is closed (stop listeners run in reverse)."""
+    app.before_server_start(_open)
+    app.before_server_stop(_close)
