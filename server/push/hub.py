@@ -21,7 +21,7 @@ class Connection:
 
     def __init__(self, user_id: str, max_queued: int) -> None:
         self.user_id = user_id
-        self.queue: asyncio.Queue[str] = asyncio.Queue(max_queued)
+        self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(max_queued)
         self.floor = 0  # frames with seq <= floor were already replayed
         self.overflowed = False
         self.closed = False
@@ -31,7 +31,7 @@ class Connection:
         if seq <= self.floor or self.overflowed:
             return
         try:
-            self.queue.put_nowait(frame)
+            self.queue.put_nowait((seq, frame))
         except asyncio.QueueFull:
             self.overflowed = True
         self._woken.set()
@@ -49,9 +49,11 @@ class Connection:
                 await asyncio.wait_for(self._woken.wait(), timeout)
             except TimeoutError:
                 return None
-        if self.closed or self.overflowed or self.queue.empty():
-            return None
-        return self.queue.get_nowait()
+        while not (self.closed or self.overflowed or self.queue.empty()):
+            seq, frame = self.queue.get_nowait()
+            if seq > self.floor:  # queued before a replay that already sent it
+                return frame
+        return None
 
 
 class Hub:
