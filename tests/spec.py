@@ -49,7 +49,8 @@ def app_operations(app: Sanic) -> set[tuple[str, str]]:
     operations = set()
     for route in app.router.routes:
         path = "/" + re.sub(r"<(\w+)(?::[^>]*)?>", r"{\1}", route.path).lstrip("/")
-        methods = {"WEBSOCKET"} if getattr(route.extra, "websocket", False) else route.methods
+        # A WebSocket route is documented as the GET that opens it.
+        methods = {"GET"} if getattr(route.extra, "websocket", False) else route.methods
         for method in methods:
             if method not in {"HEAD", "OPTIONS"}:
                 operations.add((method, path))
