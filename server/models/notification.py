@@ -6,6 +6,8 @@ they use no quotes and no semicolons.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -30,7 +32,7 @@ class Notification(Model):
     application_id = fields.CharField(max_length=64, null=True, db_index=True)
     title = fields.CharField(max_length=128)
     body = fields.TextField()
-    data = fields.JSONField(default=dict)
+    data: dict[str, Any] = fields.JSONField(default=dict)
     dedup_key = fields.CharField(max_length=128, null=True, unique=True)
     read_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -47,7 +49,7 @@ class Delivery(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    notification = fields.ForeignKeyField(
+    notification: fields.ForeignKeyRelation[Notification] = fields.ForeignKeyField(
         "models.Notification", related_name="deliveries", on_delete=fields.CASCADE
     )
     user_id = fields.CharField(max_length=32, db_index=True)

@@ -46,7 +46,7 @@ class SharedToken:
         deadline = asyncio.get_running_loop().time() + self.lock_seconds
         while asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(0.05)
-            token = await self.kv.get(self.key)
-            if token:
-                return token
+            fresh = await self.kv.get(self.key)
+            if fresh:
+                return fresh
         raise VendorUnavailable("token_unavailable", f"no {self.key} after waiting for the refresher")
