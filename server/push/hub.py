@@ -33,7 +33,13 @@ class Connection:
         try:
             self.queue.put_nowait((seq, frame))
         except asyncio.QueueFull:
-            self.overflowed = True
+            self.resync()
+            return
+        self._woken.set()
+
+    def resync(self) -> None:
+        """Frames may have been missed: have the client reconnect and replay from its last seq."""
+        self.overflowed = True
         self._woken.set()
 
     def close(self) -> None:
@@ -95,7 +101,12 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                # Frames published while we were not subscribed are lost here: every socket is told to
+                # reconnect, and its `since` replay fetches them from the inbox.
                 log.warning("websocket fan-out channel lost; resubscribing", exc_info=True)
+                for held in tuple(self.connections.values()):
+                    for connection in tuple(held):
+                        connection.resync()
                 await asyncio.sleep(1)
 
     def start(self) -> None:

@@ -40,6 +40,7 @@ class VendorState:
     delivered: dict[str, dict] = field(default_factory=dict)  # key -> what reached the user
     delivered_count: Counter = field(default_factory=Counter)  # key -> times it reached the user
     scripted: Counter = field(default_factory=Counter)  # target -> scripted failures already played
+    delay_seconds: float = 0.0  # how long each accepted send takes (a vendor under load)
 
     def issue_token(self, prefix: str) -> str:
         with self.lock:
@@ -62,6 +63,8 @@ class VendorState:
 
     def deliver(self, key: str, what: dict) -> bool:
         """Record a delivery; False when this key was delivered before (the vendor drops repeats)."""
+        if self.delay_seconds:
+            time.sleep(self.delay_seconds)
         with self.lock:
             self.requests[key] += 1
             if key in self.delivered:
