@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from contextlib import suppress
 from dataclasses import dataclass
 
 from server.kv import KV
 from server.models import Delivery
 from server.push import queue
 from server.push.channels import Channel
+from server.push.hub import cancel
 from server.push.outbox import WAKE_CHANNEL
 from server.push.queue import RetryPolicy
 from server.vendors.outcome import Outcome
@@ -111,6 +111,4 @@ class Dispatcher:
                 stopping.cancel()
                 woken.cancel()
         finally:
-            listener.cancel()
-            with suppress(asyncio.CancelledError):
-                await listener
+            await cancel(listener)

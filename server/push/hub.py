@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import suppress
 
 from server.kv import KV
 from server.push.frames import WS_CHANNEL, parse_fanout
@@ -114,6 +113,14 @@ class Hub:
 
     async def stop(self) -> None:
         if self._task:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+            await cancel(self._task)
+
+
+async def cancel(task: asyncio.Task[None], grace: float = 2.0) -> None:
+    """Cancel `task` and give it `grace` seconds to clean up, never waiting longer.
+
+    A Redis subscription being torn down can take its time (or never return on a closed pool);
+    shutting a worker down must not wait on it.
+    """
+    task.cancel()
+    await asyncio.wait({task}, timeout=grace)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import suppress
 from dataclasses import dataclass, field
 
 import httpx
@@ -16,7 +15,7 @@ from server.push.channels.websocket import WebSocketChannel
 from server.push.channels.wechat import WeChatChannel
 from server.push.config import APP_PUSH, WEBSOCKET, WECHAT, PushConfig
 from server.push.dispatcher import Dispatcher, DispatchSettings
-from server.push.hub import Hub
+from server.push.hub import Hub, cancel
 from server.push.queue import RetryPolicy
 from server.push.texts import Texts
 from server.vendors.getui import GetuiClient
@@ -88,7 +87,9 @@ class PushServices:
     async def stop(self) -> None:
         self._stop.set()
         if self._task:
-            with suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(self._task, timeout=10)
+            # Let the current batch finish and be recorded (a batch cut short is retaken after its lease).
+            done, _ = await asyncio.wait({self._task}, timeout=10)
+            if not done:
+                await cancel(self._task)
         await self.hub.stop()
         await self.http.aclose()
