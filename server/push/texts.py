@@ -37,6 +37,7 @@ class _File(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     categories: dict[str, _Category] = Field(min_length=1)
+    collect: dict[str, str] = Field(default_factory=dict)  # 出件 method -> how to say it
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,9 @@ class Blanks(dict):
 class Texts:
     """The categories, in file order."""
 
-    def __init__(self, categories: Mapping[str, Category]) -> None:
+    def __init__(self, categories: Mapping[str, Category], collect: Mapping[str, str] | None = None) -> None:
         self.categories = dict(categories)
+        self.collect = dict(collect or {})
 
     @classmethod
     def load(cls, knowledge_dir: Path) -> Texts:
@@ -86,13 +88,24 @@ class Texts:
                         f"unknown fields {sorted(names - _FIELDS)}"
                     )
             categories[code] = Category(code, item.name, item.critical, item.phrase, item.title, item.body)
-        return cls(categories)
+        return cls(categories, parsed.collect)
 
     def get(self, code: str) -> Category:
         try:
             return self.categories[code]
         except KeyError as exc:
             raise PushConfigError(f"unknown notification category {code!r}") from exc
+
+    def collect_text(self, result: Mapping[str, Any]) -> str:
+        """How a result (出件) reaches the citizen, in words: `{"method": "post", "tracking_no": …}`."""
+        template = self.collect.get(str(result.get("method", "")))
+        if template is None:
+            return str(result.get("note") or "")
+        filled = Blanks({k: "" if v is None else str(v) for k, v in result.items()})
+        if filled.get("license_no"):
+            filled["license_no"] = f"(证照编号 {filled['license_no']})"
+        text = template.format_map(filled)
+        return f"{text}。{result['note']}" if result.get("note") else text
 
     def render(self, code: str, values: Mapping[str, Any]) -> Rendered:
         """Title and body of `code` with `values` filled in; absent values render as empty text."""
