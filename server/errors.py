@@ -42,8 +42,8 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-# Domain errors (raised without knowing HTTP) -> status and code, mapped here once.
-_DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
+# The push domain's errors -> status and code.
+_PUSH_ERRORS: dict[type[Exception], tuple[int, str]] = {
     push_errors.CriticalCategory: (422, "critical_category"),
     push_errors.UnknownName: (422, "validation_error"),
     push_errors.NotFound: (404, "not_found"),
@@ -69,7 +69,7 @@ def _handle(request: Request, exc: Exception) -> HTTPResponse:
     if isinstance(exc, ApplicationError):
         body = {"code": exc.code, "message": exc.message, **exc.details}
         return json({"error": body}, status=_DOMAIN_STATUS[exc.kind])
-    for error_type, (status, code) in _DOMAIN_ERRORS.items():
+    for error_type, (status, code) in _PUSH_ERRORS.items():
         if isinstance(exc, error_type):
             return error_response(status, code, str(exc))
     if isinstance(exc, SanicException) and exc.status_code < 500:
