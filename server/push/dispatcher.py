@@ -42,24 +42,31 @@ class Dispatcher:
         self._limit = asyncio.Semaphore(settings.concurrency)
         self.sent = 0
 
-    async def _send(self, delivery: Delivery) -> tuple[Delivery, Outcome]:
+    async def _send(self, token: str, delivery: Delivery) -> tuple[Delivery, Outcome, bool]:
+        """Send one row; (row, outcome, already recorded)."""
         channel = self.channels.get(delivery.channel)
         if channel is None:
-            return delivery, Outcome.failed("channel_not_configured", delivery.channel)
+            return delivery, Outcome.failed("channel_not_configured", delivery.channel), False
         async with self._limit:
             try:
-                return delivery, await channel.send(delivery, delivery.notification)
+                outcome = await channel.send(delivery, delivery.notification)
             except Exception as exc:  # one bad row must not stop the batch
                 log.exception("push channel raised", extra={"delivery_id": delivery.id})
-                return delivery, Outcome.retry("internal_error", type(exc).__name__)
+                outcome = Outcome.retry("internal_error", type(exc).__name__)
+        if channel.repeat_safe:
+            return delivery, outcome, False
+        await queue.record(token, [(delivery, outcome)], self.settings.retry)
+        return delivery, outcome, True
 
     async def run_once(self) -> int:
         """Claim one batch, send it, record it; how many rows were claimed."""
         token, deliveries = await queue.claim(self.settings.batch_size, self.settings.lease_seconds)
         if not deliveries:
             return 0
-        results = await asyncio.gather(*(self._send(d) for d in deliveries))
-        await queue.record(token, results, self.settings.retry)
+        sent = await asyncio.gather(*(self._send(token, d) for d in deliveries))
+        results = [(delivery, outcome) for delivery, outcome, _ in sent]
+        # Repeat-safe rows are recorded together: one commit for the batch.
+        await queue.record(token, [(d, o) for d, o, recorded in sent if not recorded], self.settings.retry)
         self.sent += sum(1 for _, outcome in results if outcome.kind == "sent")
         for delivery, outcome in results:
             if outcome.kind != "sent":

@@ -65,6 +65,8 @@ async def claim(batch_size: int, lease_seconds: float) -> tuple[str, list[Delive
 
 async def record(token: str, results: Sequence[tuple[Delivery, Outcome]], policy: RetryPolicy) -> None:
     """Write every outcome of one batch in one transaction (one commit for the batch)."""
+    if not results:
+        return
     now = now_ms()
     async with in_transaction() as conn:
         for delivery, outcome in results:

@@ -8,6 +8,8 @@ from server.vendors.outcome import Outcome
 
 
 class AppPushChannel:
+    repeat_safe = True
+
     def __init__(self, client: GetuiClient) -> None:
         self.client = client
 

@@ -13,6 +13,8 @@ from server.vendors.outcome import Outcome
 
 
 class WebSocketChannel:
+    repeat_safe = True
+
     def __init__(self, kv: KV) -> None:
         self.kv = kv
 

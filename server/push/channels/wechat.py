@@ -12,6 +12,8 @@ from server.vendors.wechat_messages import WeChatMessages
 
 
 class WeChatChannel:
+    repeat_safe = False
+
     def __init__(self, client: WeChatMessages, config: PushConfig, timezone: str) -> None:
         self.client = client
         self.config = config
