@@ -216,3 +216,45 @@ async def test_overdue_cases_and_rating_only_finished_applications(database, cal
     await application.save()
     rating, case_id = await ratings.rate(texts, **rate)  # type: ignore[arg-type]
     assert rating.score == 2 and case_id is not None
+
+
+async def test_conversations_with_an_application_and_its_bad_rating(client, settings, sms) -> None:
+    me = await citizen(client, sms)
+    op = await operator_login(client, settings)
+    applied = (await say(client, "我要退休了", headers=me))["conversation_id"]
+    other = (await say(client, "孩子出生了要办什么", headers=me))["conversation_id"]
+    await client.get("/api/v1/conversations", headers=op)  # writes the queued turns
+    user_id = (await client.get("/api/v1/me", headers=me)).json()["id"]
+    application = await Application.create(
+        id=uuid.uuid4().hex,
+        receipt_no="R" + uuid.uuid4().hex[:10],
+        query_code_hash="h",
+        query_code_encrypted="e",
+        user_id=user_id,
+        conversation_id=applied,
+        bundle="retirement",
+        status="done",
+        form_encrypted="f",
+        knowledge_version="v",
+        submitted_at=dt.datetime.now(dt.UTC),
+    )
+    with_app = (
+        await client.get("/api/v1/conversations", params={"has_application": "true"}, headers=op)
+    ).json()
+    assert [c["id"] for c in with_app["conversations"]] == [applied]
+    assert with_app["conversations"][0]["application_ids"] == [application.id]
+    without = (
+        await client.get("/api/v1/conversations", params={"has_application": "false"}, headers=op)
+    ).json()
+    assert applied not in [c["id"] for c in without["conversations"]] and other in [
+        c["id"] for c in without["conversations"]
+    ]
+
+    rated = await client.post(
+        "/api/v1/ratings",
+        json={"target_kind": "application", "target_id": application.id, "score": 2, "tags": ["overdue"]},
+        headers=me,
+    )
+    assert rated.status_code == 201 and rated.json()["case"]["kind"] == "rating_followup"
+    bad = (await client.get("/api/v1/conversations", params={"rated_bad": "true"}, headers=op)).json()
+    assert [c["id"] for c in bad["conversations"]] == [applied]  # rated through its application

@@ -230,12 +230,12 @@ async function conversationsView(params) {
   const f = {
     since: params.get("since") || "", until: params.get("until") || "", bundle: params.get("bundle") || "",
     reply_type: params.get("reply_type") || "", low: params.get("low") === "1", handed: params.get("handed") === "1",
-    bad: params.get("bad") === "1", q: params.get("q") || "",
+    bad: params.get("bad") === "1", applied: params.get("applied") === "1", q: params.get("q") || "",
   };
   const apiParams = {
     since: f.since ? new Date(f.since).toISOString() : "", until: f.until ? new Date(f.until).toISOString() : "",
     bundle: f.bundle, reply_type: f.reply_type, max_confidence: f.low ? LOW_CONFIDENCE : "",
-    handed_over: f.handed ? "true" : "", rated_bad: f.bad ? "true" : "", q: f.q, limit, offset,
+    handed_over: f.handed ? "true" : "", rated_bad: f.bad ? "true" : "", has_application: f.applied ? "true" : "", q: f.q, limit, offset,
   };
   const data = await api("GET", "/api/v1/conversations" + query(apiParams));
 
@@ -248,17 +248,18 @@ async function conversationsView(params) {
   const low = h("input", { type: "checkbox", id: "f-low", checked: f.low });
   const handed = h("input", { type: "checkbox", id: "f-handed", checked: f.handed });
   const bad = h("input", { type: "checkbox", id: "f-bad", checked: f.bad });
+  const applied = h("input", { type: "checkbox", id: "f-applied", checked: f.applied });
   const q = h("input", { type: "search", id: "f-q", placeholder: "搜索用户说的话", value: f.q });
   const apply = (event) => {
     if (event) event.preventDefault();
     location.hash = "#/conversations" + query({
       since: since.value, until: until.value, bundle: bundle.value, reply_type: replyType.value,
-      low: low.checked ? "1" : "", handed: handed.checked ? "1" : "", bad: bad.checked ? "1" : "", q: q.value,
+      low: low.checked ? "1" : "", handed: handed.checked ? "1" : "", bad: bad.checked ? "1" : "", applied: applied.checked ? "1" : "", q: q.value,
     });
   };
   const filters = h("form", { class: "card toolbar", onsubmit: apply, id: "filters" },
     h("label", {}, "从", since), h("label", {}, "到", until), bundle, replyType,
-    h("label", {}, low, "低置信度"), h("label", {}, handed, "转过人工"), h("label", {}, bad, "差评"),
+    h("label", {}, low, "低置信度"), h("label", {}, handed, "转过人工"), h("label", {}, bad, "差评"), h("label", {}, applied, "已申请办件"),
     q, h("button", { class: "primary", type: "submit", id: "f-apply" }, "筛选"),
     h("button", { type: "button", onclick: () => { location.hash = "#/conversations"; } }, "清空"));
 
@@ -270,9 +271,9 @@ async function conversationsView(params) {
     h("td", {}, Object.entries(c.reply_types).map(([t, n]) => h("span", {}, replyBadge(t), n > 1 ? `×${n} ` : ""))),
     h("td", {}, confidenceView(c.min_confidence)),
     h("td", {}, c.handoff_status ? badge(HANDOFF_STATUS[c.handoff_status], "blue") : ""),
-    h("td", {}, c.rating ? badge(`${c.rating}分`, c.rating <= 2 ? "red" : "green") : "")));
+    h("td", {}, c.rating ? badge(`${c.rating}分`, c.rating <= 2 ? "red" : "green") : "", c.application_ids.length ? badge("已申请", "green") : "")));
   const table = h("table", { id: "conversation-table" },
-    h("thead", {}, h("tr", {}, ["最近活动", "用户首句", "一件事", "轮数", "回复类型", "最低置信度", "人工", "评价"].map((t) => h("th", {}, t)))),
+    h("thead", {}, h("tr", {}, ["最近活动", "用户首句", "一件事", "轮数", "回复类型", "最低置信度", "人工", "评价/办件"].map((t) => h("th", {}, t)))),
     h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: 8, class: "empty" }, "没有符合条件的会话"))));
   const page = (to) => { params.set("offset", to); location.hash = "#/conversations?" + params.toString(); };
   const pager = h("div", { class: "pager" }, h("span", { class: "muted" }, `共 ${data.total} 个会话`),

@@ -24,6 +24,7 @@ class ListQuery(BaseModel):
     max_confidence: float | None = Field(default=None, ge=0, le=1)
     handed_over: bool | None = None
     rated_bad: bool | None = None
+    has_application: bool | None = None
     q: str | None = Field(default=None, min_length=1, max_length=100)
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=100_000)
@@ -44,6 +45,7 @@ async def list_conversations(request: Request) -> HTTPResponse:
         max_confidence=query.max_confidence,
         handed_over=query.handed_over,
         rated_bad_at_most=texts.config.ratings.bad_at_most if query.rated_bad else None,
+        has_application=query.has_application,
         text=query.q,
     )
     return json(await review.list_conversations(found, limit=query.limit, offset=query.offset))

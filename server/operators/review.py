@@ -10,11 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from tortoise.expressions import Subquery
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from server.db import db_time
-from server.models import Conversation, Handoff, HandoffMessage, Rating, Turn, TurnLabel
+from server.models import Application, Conversation, Handoff, HandoffMessage, Rating, Turn, TurnLabel
 from server.operators.errors import not_found
 from server.privacy import mask_text
 
@@ -32,8 +32,7 @@ class ConversationFilter:
     reply_type: str | None = None
     max_confidence: float | None = None  # has a turn recognised with less confidence than this
     handed_over: bool | None = None
-    rated_bad_at_most: int | None = None  # has a rating at or below this score
-    application_ids: list[str] | None = None  # conversations with an application (given by the caller)
+    rated_bad_at_most: int | None = None  # it or an application from it was rated at or below this
     has_application: bool | None = None
     text: str | None = None  # free text searched in what users wrote
 
@@ -74,11 +73,14 @@ def _narrowed(query: QuerySet[Conversation], f: ConversationFilter) -> QuerySet[
         handed = Subquery(Handoff.all().values("conversation_id"))
         query = query.filter(id__in=handed) if f.handed_over else query.exclude(id__in=handed)
     if f.rated_bad_at_most is not None:
-        rated = Rating.filter(target_kind="conversation", score__lte=f.rated_bad_at_most)
-        query = query.filter(id__in=Subquery(rated.values("target_id")))
-    if f.has_application is not None and f.application_ids is not None:
-        ids = f.application_ids
-        query = query.filter(id__in=ids) if f.has_application else query.exclude(id__in=ids)
+        bad = Rating.filter(score__lte=f.rated_bad_at_most)
+        rated = Subquery(bad.filter(target_kind="conversation").values("target_id"))
+        rated_applications = Subquery(bad.filter(target_kind="application").values("target_id"))
+        via_application = Subquery(Application.filter(id__in=rated_applications).values("conversation_id"))
+        query = query.filter(Q(id__in=rated) | Q(id__in=via_application))
+    if f.has_application is not None:
+        applied = Subquery(Application.exclude(conversation_id=None).values("conversation_id"))
+        query = query.filter(id__in=applied) if f.has_application else query.exclude(id__in=applied)
     return query
 
 
@@ -117,6 +119,7 @@ async def _summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
             "min_confidence": None,
             "handoff_status": None,
             "rating": None,
+            "application_ids": [],
         }
         for cid in ids
     }
@@ -138,6 +141,10 @@ async def _summaries(ids: list[str]) -> dict[str, dict[str, Any]]:
         out[handoff.conversation_id]["handoff_status"] = handoff.status
     for rating in await Rating.filter(target_kind="conversation", target_id__in=ids):
         out[rating.target_id]["rating"] = rating.score
+    for application_id, conversation_id in await Application.filter(conversation_id__in=ids).values_list(
+        "id", "conversation_id"
+    ):
+        out[conversation_id]["application_ids"].append(application_id)
     return out
 
 
