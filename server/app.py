@@ -123,6 +123,7 @@ def _reload_knowledge(app: Sanic, trigger: str) -> None:
             "knowledge reload refused; previous version keeps serving",
             extra={"trigger": trigger, "problems": [str(p) for p in exc.problems][:50]},
         )
+    app.ctx.operators.reload(trigger)
 
 
 async def _close_resources(app: Sanic) -> None:

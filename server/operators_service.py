@@ -15,6 +15,7 @@ from sanic import Sanic
 
 from server.config import Settings
 from server.operators.deadlines import CaseDeadlines
+from server.operators.errors import OperatorsConfigError
 from server.operators.takeover import Takeover, TakeoverPolicy
 from server.operators.texts import OperatorsKnowledge, load_operators_knowledge
 
@@ -35,6 +36,19 @@ class OperatorsService:
             suggestion=settings.suggestion_working_days,
         )
         self._sweeper: asyncio.Task[None] | None = None
+
+    def reload(self, trigger: str) -> None:
+        """Read `knowledge/operators.yaml` again with the rest of the knowledge; an invalid file is
+        refused (logged with every problem) and the previous texts keep serving."""
+        try:
+            texts = load_operators_knowledge(self.settings.knowledge_dir)
+        except OperatorsConfigError as exc:
+            log.error(
+                "operators.yaml reload refused; previous version keeps serving",
+                extra={"trigger": trigger, "problems": str(exc)},
+            )
+            return
+        self.texts = self.takeover.texts = texts
 
     def ensure_sweeper(self) -> None:
         if self._sweeper is None:

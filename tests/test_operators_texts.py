@@ -4,6 +4,8 @@ request phrasings catch ways of asking for a human and leave medical 人工 term
 from __future__ import annotations
 
 import shutil
+import signal
+import time
 from pathlib import Path
 
 import httpx
@@ -64,3 +66,33 @@ async def test_console_files_are_served_with_a_strict_policy(api: httpx.AsyncCli
     assert (await api.get("/console/vendor/echarts.min.js")).status_code == 200
     for bad in ("/console/../config.py", "/console/%2e%2e/config.py", "/console/nope.js"):
         assert (await api.get(bad)).status_code == 404, bad
+
+
+def test_a_knowledge_reload_rereads_the_file_and_refuses_a_broken_one(live_server, tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(REPO_ROOT / "knowledge", knowledge)
+    server = live_server(KNOWLEDGE_DIR=str(knowledge))
+    path = knowledge / "operators.yaml"
+
+    def tag_texts() -> set[str]:
+        return {
+            t["text"]
+            for t in httpx.get(server.base_url + "/api/v1/rating-options", timeout=30).json()["tags"]
+        }
+
+    path.write_text(path.read_text(encoding="utf-8").replace("排队等候时间长", "排队太久"), encoding="utf-8")
+    server.process.send_signal(signal.SIGHUP)
+    assert wait_until(lambda: "排队太久" in tag_texts()), "the edited tag was not picked up"
+    path.write_text("handoff: [", encoding="utf-8")
+    server.process.send_signal(signal.SIGHUP)
+    assert wait_until(lambda: "operators.yaml reload refused" in server.output())
+    assert "排队太久" in tag_texts()  # the previous texts keep serving
+
+
+def wait_until(condition, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
