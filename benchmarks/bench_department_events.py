@@ -154,6 +154,7 @@ def main() -> int:
     )
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -165,7 +166,7 @@ def main() -> int:
             **os.environ,
             "HOST": "127.0.0.1",
             "PORT": str(port),
-            "WORKERS": "1",
+            "WORKERS": str(args.workers),
             "LOG_LEVEL": "WARNING",
             "DATABASE_URL": database,
             "UPLOAD_DIR": f"{tmp}/uploads",
@@ -195,7 +196,10 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=120)
     backend = "postgres" if database.startswith("postgres") else "sqlite"
-    print(f"backend {backend}, {args.connections} concurrent signed clients, {args.seconds:g}s each")
+    print(
+        f"backend {backend}, {args.workers} worker(s), {args.connections} concurrent signed clients, "
+        f"{args.seconds:g}s each"
+    )
     print(f"bare signed GET /api/v1/departments/me : {bare_rps:8.1f} req/s  p99 {bare_p99:6.1f} ms")
     print(f"POST /api/v1/departments/events        : {event_rps:8.1f} req/s  p99 {event_p99:6.1f} ms")
     print(f"events applied                         : {applied:8.1f} /s")

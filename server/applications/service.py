@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from server.applications import forms, materials, progress, timeline
@@ -266,9 +267,16 @@ class Applications:
     # --- citizens' changes ------------------------------------------------------------------------
 
     async def _locked(self, conn: BaseDBAsyncClient, application_id: str, user_id: str | None) -> Application:
+        """The application row, locked for the rest of the transaction (NotFound when not the user's).
+
+        A no-op UPDATE comes first: it takes the row lock on PostgreSQL and, on SQLite, the database's
+        write lock before anything is read, so a second worker process waits its turn (busy timeout)
+        instead of failing to upgrade a read snapshot.
+        """
         query = Application.filter(id=application_id)
         if user_id is not None:
             query = query.filter(user_id=user_id)
+        await query.using_db(conn).update(version=F("version"))
         application = await query.using_db(conn).select_for_update().first()
         if application is None:
             raise NotFound("application_not_found", "没有找到这件申请。")
