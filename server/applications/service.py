@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
+import logging
+import os
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
@@ -31,6 +33,7 @@ from server.guide.knowledge import Knowledge
 from server.guide.schema import Item
 from server.models import Application, DepartmentEvent, Task, TimelineEvent, Upload
 
+log = logging.getLogger("server.applications")
 QUERY_CODE_DIGITS = 6
 _DUMMY_HASH = "0" * 64
 _NOT_FOUND = "没有找到这件申请(受理编号或查询码不正确)"
@@ -406,6 +409,17 @@ class Applications:
                 task_view(knowledge, task, today, self.warn_days),
                 judgement.reason,
             )
+        log.info(
+            "department event",
+            extra={
+                "department": report.department,
+                "event_id": report.event_id,
+                "task_id": report.task_id,
+                "status": report.status.value,
+                "outcome": judgement.verdict.value,
+                "worker_pid": os.getpid(),
+            },
+        )
         if judgement.verdict == Verdict.illegal:
             raise Conflict("illegal_transition", judgement.reason, {"task": outcome.task})
         return outcome
