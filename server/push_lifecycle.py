@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from sanic import Sanic
 
+from server.push.application_events import TimelineObserver
 from server.push.service import PushServices
 
 
 async def _open(app: Sanic) -> None:
     settings = app.ctx.settings
     app.ctx.push = PushServices.build(settings, app.ctx.kv)
+    # Every application change (timeline event) writes its notification in the change's transaction.
+    app.ctx.applications.on_change = TimelineObserver(
+        app.ctx.push.config, lambda: app.ctx.knowledge.current.knowledge
+    )
     app.ctx.push.start(run_dispatcher=settings.push_dispatcher == "embedded")
 
 

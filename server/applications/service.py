@@ -88,10 +88,17 @@ class EventOutcome:
 class Applications:
     """The service; one per worker, holding only configuration (no state that matters)."""
 
-    def __init__(self, protector: DataProtector, timezone: str, warn_days: int) -> None:
+    def __init__(
+        self,
+        protector: DataProtector,
+        timezone: str,
+        warn_days: int,
+        on_change: timeline.Observer | None = None,
+    ) -> None:
         self.protector = protector
         self.zone = ZoneInfo(timezone)
         self.warn_days = warn_days
+        self.on_change = on_change  # every timeline event, in its transaction (the push outbox)
 
     # --- form values at rest ----------------------------------------------------------------------
 
@@ -218,6 +225,7 @@ class Applications:
                 Actor("user", new.user_id),
                 {"items": list(new.items), "receipt_no": receipt_no},
                 now,
+                observer=self.on_change,
             )
         return await self.view(knowledge, application_id, today, owner=True)
 
@@ -311,7 +319,9 @@ class Applications:
             await application.save(
                 using_db=conn, update_fields=["withdrawn_at", "finished_at", "status", "updated_at"]
             )
-            await timeline.record(conn, application, None, "withdrawn", Actor("user", user_id), {}, now)
+            await timeline.record(
+                conn, application, None, "withdrawn", Actor("user", user_id), {}, now, observer=self.on_change
+            )
         return await self.view(knowledge, application_id, today, owner=True)
 
     async def answer_correction(
@@ -364,6 +374,7 @@ class Applications:
                 Actor("user", user_id),
                 {"status": task.status, "materials": sorted(uploads), "asked": correction, "note": note},
                 now,
+                observer=self.on_change,
             )
         return await self.view(knowledge, application_id, today, owner=True)
 
@@ -469,6 +480,7 @@ class Applications:
             actor,
             {"item": task.item, "from": previous.value, **_report_detail(report, None)},
             moment,
+            observer=self.on_change,
         )
         if target in (TaskStatus.done, TaskStatus.rejected):
             await self._release_dependents(conn, application, task, moment)
@@ -508,6 +520,7 @@ class Applications:
                 SYSTEM,
                 {"item": other.item, "from": "waiting", "status": other.status, "after": task.item},
                 moment,
+                observer=self.on_change,
             )
 
     async def _derived_status(self, conn: BaseDBAsyncClient, application: Application) -> str:

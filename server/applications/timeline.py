@@ -5,6 +5,7 @@ in here, so it commits or rolls back with the change itself."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,9 @@ class Actor:
 
 SYSTEM = Actor("system", "system")
 
+# Called with every event in its transaction (the push outbox): (conn, application, task, event).
+Observer = Callable[[BaseDBAsyncClient, Application, Task | None, TimelineEvent], Awaitable[None]]
+
 
 async def record(
     conn: BaseDBAsyncClient,
@@ -32,14 +36,16 @@ async def record(
     actor: Actor,
     detail: dict[str, Any],
     occurred_at: dt.datetime,
+    observer: Observer | None = None,
 ) -> TimelineEvent:
     """Bump `application.version` and write one timeline event for it; call inside the transaction.
 
     The application row must be locked by the caller (`select_for_update`), so versions never repeat.
+    `observer` (the push outbox) writes what the event causes in the same transaction.
     """
     application.version += 1
     await Application.filter(id=application.id).using_db(conn).update(version=application.version)
-    return await TimelineEvent.create(
+    event = await TimelineEvent.create(
         application_id=application.id,
         task_id=task.id if task else None,
         kind=kind,
@@ -50,3 +56,6 @@ async def record(
         occurred_at=occurred_at,
         using_db=conn,
     )
+    if observer is not None:
+        await observer(conn, application, task, event)
+    return event

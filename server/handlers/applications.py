@@ -20,6 +20,7 @@ from server.conversations import ConversationRecord
 from server.errors import ApiError
 from server.guide.dialogue import finished_checklist
 from server.guide.knowledge import Knowledge
+from server.push import wake
 
 bp = Blueprint("applications")
 
@@ -143,6 +144,7 @@ async def post_application(request: Request) -> HTTPResponse:
     application = await request.app.ctx.applications.create(
         _knowledge(request), new, today(request.app.ctx.settings.timezone)
     )
+    await wake(request.app.ctx.kv)  # the 已提交 notification was committed with the application
     return json({"application": application}, status=201)
 
 

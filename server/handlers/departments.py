@@ -15,6 +15,7 @@ from server.applications.states import TaskStatus
 from server.auth.guards import requires_department
 from server.bodies import parse_body, parse_query
 from server.clock import today
+from server.push import wake
 
 bp = Blueprint("departments", url_prefix="/api/v1/departments")
 
@@ -112,6 +113,8 @@ async def post_event(request: Request) -> HTTPResponse:
     )
     knowledge = request.app.ctx.knowledge.current.knowledge
     outcome = await request.app.ctx.applications.apply_event(knowledge, report)
+    if outcome.applied:
+        await wake(request.app.ctx.kv)  # the citizen's notification was committed with the change
     return json({"applied": outcome.applied, "outcome": outcome.outcome, "task": outcome.task})
 
 

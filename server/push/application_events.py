@@ -7,13 +7,14 @@ themselves (withdrawing, answering a 补正) are not echoed back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from server.models import Notification
+from server.guide.knowledge import Knowledge
+from server.models import Application, Notification, Task, TimelineEvent
 from server.push.config import PushConfig
 from server.push.outbox import NewNotification, notify
 
@@ -88,3 +89,45 @@ async def notify_change(
     """Write the notification of `change` (if the citizen is told about it) in `conn`'s transaction."""
     new = describe(config, change)
     return await notify(conn, config, new) if new else None
+
+
+class TimelineObserver:
+    """Called by the applications domain for every timeline event, inside the event's transaction.
+
+    `knowledge()` gives the knowledge now served, for the names of bundles, departments and materials.
+    """
+
+    def __init__(self, config: PushConfig, knowledge: Callable[[], Knowledge]) -> None:
+        self.config = config
+        self.knowledge = knowledge
+
+    def change(self, application: Application, task: Task | None, event: TimelineEvent) -> ApplicationChange:
+        knowledge = self.knowledge()
+        bundle = knowledge.bundles.get(application.bundle)
+        department = knowledge.departments.get(task.department) if task else None
+        detail = dict(event.detail or {})
+        correction = detail.get("correction")
+        if isinstance(correction, dict) and correction.get("materials"):
+            names = [_material_name(knowledge, str(m)) for m in correction["materials"]]
+            detail["correction"] = {**correction, "materials": names}
+        return ApplicationChange(
+            event_id=event.id,
+            kind=event.kind,
+            user_id=application.user_id,
+            application_id=application.id,
+            receipt_no=application.receipt_no,
+            bundle=bundle.name if bundle else application.bundle,
+            item=task.item_name if task else "",
+            department=department.name if department else (task.department if task else ""),
+            detail=detail,
+        )
+
+    async def __call__(
+        self, conn: BaseDBAsyncClient, application: Application, task: Task | None, event: TimelineEvent
+    ) -> None:
+        await notify_change(conn, self.config, self.change(application, task, event))
+
+
+def _material_name(knowledge: Knowledge, material_id: str) -> str:
+    material = knowledge.materials.get(material_id)
+    return material.name if material else material_id
