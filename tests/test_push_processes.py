@@ -5,6 +5,7 @@ one server reaches a socket held by another."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import signal
@@ -21,18 +22,20 @@ import pytest
 import websockets
 from tortoise.transactions import in_transaction
 
-from server.auth.operators import Operators
 from server.auth.tokens import TokenService
 from server.config import REPO_ROOT, Settings
 from server.db import apply_migrations, close_db, init_db
-from server.kv import MemoryKV
 from server.models import Delivery, Device, Notification, User, WeChatSubscription
 from server.push import NewNotification, notify
 from server.push.service import push_config
 from tests.conftest import fresh_postgres_url, real_url
+from tests.fakes.applications import Department
+from tests.fakes.auth import sms, vendor_settings, wechat
 from tests.fakes.push import LONG_TERM_TEMPLATE_ID, getui, push_settings, wechat_push
+from tests.test_applications import marriage_application
+from tests.test_push_api import frame
 
-USES_FIXTURES = (getui, wechat_push)
+USES_FIXTURES = (getui, sms, wechat, wechat_push)
 PASSWORD = "correct horse battery staple"
 
 
@@ -210,35 +213,26 @@ async def test_sigkill_mid_batch_then_restart_delivers_all_and_none_twice(
     )
 
 
-async def test_an_event_on_one_server_reaches_a_socket_held_by_another(pg_push, live_server) -> None:
-    """Server A takes the request that queues the notification; the citizen's socket is on server B."""
-    env = env_of(pg_push)
+async def test_an_event_on_one_server_reaches_a_socket_held_by_another(
+    pg_push, live_server, sms, wechat
+) -> None:
+    """A department event posted to server A; the citizen's socket is held by server B."""
+    vendors = {key.upper(): str(value) for key, value in vendor_settings(wechat[0], sms[0]).items()}
+    env = {**env_of(pg_push), **vendors, "SMS_IP_PER_MINUTE": "1000"}
     server_a = live_server(**env)
     server_b = live_server(**env, PUSH_DISPATCHER="external")  # only A dispatches: B just holds the socket
-    user = await User.create(id=uuid.uuid4().hex)
-    token = TokenService(pg_push).issue("user", "access", user.id, uuid.uuid4().hex)[0]
-    username = "boss-" + uuid.uuid4().hex[:8]
-    await Operators(MemoryKV(), pg_push).create(username, PASSWORD, "supervisor")
-    ws_b = server_b.base_url.replace("http://", "ws://")
-    async with websockets.connect(f"{ws_b}/api/v1/ws?token={token}") as ws:
-        assert json.loads(await ws.recv())["type"] == "hello"
-        assert json.loads(await ws.recv())["type"] == "synced"
-        # A notification whose websocket delivery gave up earlier: a supervisor on A queues it again.
-        async with in_transaction() as conn:
-            note = await notify(
-                conn, push_config(pg_push), NewNotification(user.id, "accepted", "结婚登记已受理", "已受理")
-            )
-            await Delivery.filter(notification_id=note.id).using_db(conn).update(status="dead", attempts=8)
-        delivery = await Delivery.get(notification_id=note.id)
-        async with httpx.AsyncClient(base_url=server_a.base_url, timeout=10) as http:
-            login = await http.post(
-                "/api/v1/operators/login", json={"username": username, "password": PASSWORD}
-            )
-            boss = {"Authorization": f"Bearer {login.json()['access_token']}"}
-            answer = await http.post(
-                "/api/v1/push/dead-letters/retry", json={"ids": [delivery.id]}, headers=boss
-            )
-            assert answer.json() == {"queued": 1}
-        frame = json.loads(await asyncio.wait_for(ws.recv(), 15))
-    assert frame["type"] == "notification" and frame["notification"]["id"] == note.id
-    assert server_a.port != server_b.port and server_a.process.pid != server_b.process.pid
+    async with httpx.AsyncClient(base_url=server_a.base_url, timeout=30) as on_a:
+        application, headers = await marriage_application(on_a, sms)
+        token = headers["Authorization"].split(" ", 1)[1]
+        civil = await Department.issue(on_a, pg_push, "civil_affairs")
+        task_id = next(t["id"] for t in application["tasks"] if t["item"] == "marriage_registration")
+        ws_b = server_b.base_url.replace("http://", "ws://")
+        async with websockets.connect(f"{ws_b}/api/v1/ws?token={token}") as ws:
+            synced = await frame(ws, "synced")
+            posted = await civil.event(task_id, "accepted", at=dt.datetime.now(dt.UTC))
+            assert posted.json()["applied"] is True
+            live = await frame(ws, "notification", timeout=20)
+    assert live["notification"]["category"] == "accepted"
+    assert live["notification"]["seq"] == synced["last_seq"] + 1
+    assert live["notification"]["application_id"] == application["id"]
+    assert server_a.process.pid != server_b.process.pid
