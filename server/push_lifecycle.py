@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sanic import Sanic
 
+from server.push import ChatDelivery
 from server.push.application_events import TimelineObserver
 from server.push.service import PushServices
 
@@ -15,6 +16,8 @@ async def _open(app: Sanic) -> None:
     app.ctx.applications.on_change = TimelineObserver(
         app.ctx.push.config, lambda: app.ctx.knowledge.current.knowledge
     )
+    # Operators' chat messages reach the citizen's socket and phone as `message` notifications.
+    app.ctx.operators.takeover.deliver = ChatDelivery(app.ctx.push.config, app.ctx.kv)
     app.ctx.push.start(run_dispatcher=settings.push_dispatcher == "embedded")
 
 

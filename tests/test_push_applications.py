@@ -16,8 +16,9 @@ from sanic import Sanic
 from server.config import Settings
 from server.db import apply_migrations
 from server.models import Delivery, Notification
-from tests.fakes.applications import Department
+from tests.fakes.applications import Department, citizen
 from tests.fakes.auth import sms, vendor_settings, wechat
+from tests.fakes.operators import operator_login, say
 from tests.fakes.push import getui, push_settings, wechat_push
 from tests.test_applications import by_item, marriage_application
 from tests.test_push_api import frame, listening
@@ -127,3 +128,27 @@ async def test_a_result_says_how_to_collect_it(served, settings, sms) -> None:
             break
         await asyncio.sleep(0.05)
     assert await sent()
+
+
+async def test_an_operators_chat_reply_reaches_the_citizens_socket(served, settings, sms) -> None:
+    _, client, ws_base = served
+    headers = await citizen(client, sms)
+    token = headers["Authorization"].split(" ", 1)[1]
+    cid = (await say(client, "退休要办什么", headers=headers))["conversation_id"]
+    await say(client, "转人工", cid, headers=headers)
+    op = await operator_login(client, settings)
+    waiting = next(h for h in (await client.get("/api/v1/handoffs", headers=op)).json()["waiting"])
+    assert (await client.post(f"/api/v1/handoffs/{waiting['id']}/claim", headers=op)).status_code == 200
+    async with websockets.connect(f"{ws_base}/api/v1/ws?token={token}") as ws:
+        await frame(ws, "synced")
+        text = "您好,我来帮您查,身份证号110101199003071234先不用发"
+        sent = await client.post(
+            f"/api/v1/handoffs/{waiting['id']}/messages", json={"text": text}, headers=op
+        )
+        assert sent.status_code == 201
+        while True:
+            live = (await frame(ws, "notification"))["notification"]
+            if live["data"].get("text", "").startswith("您好"):
+                break
+    assert live["category"] == "message" and live["data"]["conversation_id"] == cid
+    assert "110101********1234" in live["body"] and "1990030712" not in str(live)
