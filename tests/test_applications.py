@@ -144,6 +144,9 @@ async def test_whole_errand_with_correction_and_result(client, sms, settings) ->
         return start + dt.timedelta(minutes=minutes)
 
     task_id = registration["id"]
+    waiting = tasks["hukou_marital_status_update"]["id"]
+    early = await police.event(waiting, "submitted", at=at(0))
+    assert early.status_code == 409  # a waiting task is released by the registration, not by its department
     assert (await civil.event(task_id, "accepted", at=at(1))).json()["applied"] is True
     # the department reads the uploaded photo of its task; another department cannot
     photo = await civil.get(f"/api/v1/departments/tasks/{task_id}/materials/marriage_photo")

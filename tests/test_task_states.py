@@ -29,6 +29,7 @@ def test_the_main_path_and_the_correction_loop_are_allowed() -> None:
     for final in (S.done, S.rejected, S.withdrawn, S.cancelled):
         assert not any(allowed(final, target) for target in S)
     assert not allowed(S.in_review, S.accepted) and not allowed(S.submitted, S.done)
+    assert not any(allowed(S.waiting, target) for target in S)  # released by the service only
 
 
 def test_late_events_are_superseded_and_backwards_ones_illegal() -> None:

@@ -41,8 +41,9 @@ DEPARTMENT_STATUSES = (
 FINAL = frozenset({TaskStatus.done, TaskStatus.rejected, TaskStatus.withdrawn, TaskStatus.cancelled})
 OPEN = frozenset(TaskStatus) - FINAL
 
+# What a department may report next. A `waiting` task is not yet the department's to move: the
+# service submits it when the items it requires are done.
 _NEXT: dict[TaskStatus, frozenset[TaskStatus]] = {
-    TaskStatus.waiting: frozenset({TaskStatus.submitted}),
     TaskStatus.submitted: frozenset(
         {
             TaskStatus.accepted,
