@@ -267,3 +267,18 @@ def test_item_phrases_choose_items_without_a_question(guide) -> None:
     state, reply = talk(guide, {}, "我哥车祸走了,要火化,医保也要停")
     wishes = {u["item_id"]: u["wanted"] for u in reply["understood_items"]}
     assert wishes.get("death_cremation_service") is True
+
+
+def test_the_retirement_date_answer_carries_the_questionnaires_next_step(guide) -> None:
+    state, reply = talk(guide, {}, "我是企业职工,1965年3月出生的男的,我啥时候能退休?要准备啥材料?")
+    assert reply["type"] == "answer" and reply["topic"] == "retirement_date"
+    following = reply.get("question") or reply.get("choice") or reply.get("next")
+    assert following is not None and state["answers"]["insured_type"] == "employee"
+    assert following["type"] in ("question", "items", "checklist")
+
+
+def test_a_house_after_a_death_stays_with_the_death_errand(guide) -> None:
+    state, reply = talk(guide, {}, "我爸上周在医院去世了,他是退休工人")
+    state, reply = talk(guide, state, "有一套房子要过户给我妈,公积金早就取完了")
+    assert state["bundle"] == "after_death"
+    assert state["answers"]["estate"] == "has_real_estate" and state["answers"]["housing_fund"] == "no_fund"

@@ -311,7 +311,7 @@ def stated_quantities(text: str, words: DialogueWords, today: dt.date) -> list[t
             since = _since_year(raw, after, words.year_marker, quantity, today)
             if since is not None:
                 found.append((quantity.id, since, text[match.start() : match.end() + 4]))
-            elif _unit_after(after, quantity) and (not quantity.cues or _first(before, quantity.cues)):
+            elif _unit_after(after, quantity) and _cued(before, after, quantity):
                 found.append((quantity.id, value, text[max(0, match.start() - 4) : match.end() + 2]))
     for word, years in words.relative_years.items():
         for at in _find_all(text, canonical(word)):
@@ -320,6 +320,13 @@ def stated_quantities(text: str, words: DialogueWords, today: dt.date) -> list[t
                 if _since_cue(rest, quantity):
                     found.append((quantity.id, float(years), text[at : at + len(word) + 3]))
     return found
+
+
+def _cued(before: str, after: str, quantity: Quantity) -> bool:
+    """The number is this quantity: a cue shortly before it, an after-cue shortly after, or no cues at all."""
+    if not quantity.cues and not quantity.after_cues:
+        return True
+    return bool(_first(before, quantity.cues) or _first(after, quantity.after_cues))
 
 
 def _unit_after(after: str, quantity: Quantity) -> bool:

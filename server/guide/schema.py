@@ -454,6 +454,7 @@ class Quantity(Frozen):
     units: tuple[Text, ...] = Field(min_length=1)  # words right after the number (平, 平米; 年)
     cues: tuple[Text, ...] = ()  # words shortly before the number that say which quantity it is
     since_cues: tuple[Text, ...] = ()  # after a calendar year ("2015年买的"): the value is years since
+    after_cues: tuple[Text, ...] = ()  # words shortly after the number and unit ("三年前买的")
 
 
 class FollowUp(Frozen):
