@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 
-from server.guide.dialogue import DialogueError, Message, step
-from server.guide.knowledge import Knowledge, load_knowledge
-from server.guide.matcher import Matcher
+from server.guide.dialogue import DialogueError
+from tests import talking
+from tests.talking import Guide, build_guide
 
 DAY = dt.date(2026, 1, 15)
 
 
 @pytest.fixture(scope="module")
-def guide() -> tuple[Knowledge, Matcher]:
-    knowledge = load_knowledge()
-    return knowledge, Matcher.from_knowledge(knowledge)
+def guide() -> Guide:
+    return build_guide()
 
 
-def talk(guide, state: dict, text: str | None = None, **structured) -> tuple[dict, dict]:
-    """One turn; the state must survive a JSON round trip, as it does in the kv role."""
-    message = Message(text=text, **structured)
-    state, reply = step(state, message, *guide, DAY)
-    return json.loads(json.dumps(state)), reply
+def talk(guide: Guide, state: dict, text: str | None = None, **structured) -> tuple[dict, dict]:
+    return talking.talk(guide, DAY, state, text, **structured)
 
 
 def test_words_already_said_skip_their_questions(guide) -> None:

@@ -5,30 +5,29 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from server.guide.dialogue import Message, _Turn, new_state, step
-from server.guide.knowledge import Knowledge, check, load_knowledge
-from server.guide.matcher import Candidate, Matcher
+from server.guide.dialogue import _Turn, new_state
+from server.guide.knowledge import check
+from server.guide.matcher import Candidate
 from server.guide.reading import chinese_number, stated_quantities
+from tests import talking
+from tests.talking import Guide, build_guide
 
 DAY = dt.date(2026, 1, 15)
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def guide() -> tuple[Knowledge, Matcher]:
-    knowledge = load_knowledge()
-    return knowledge, Matcher.from_knowledge(knowledge)
+def guide() -> Guide:
+    return build_guide()
 
 
-def talk(guide, state: dict, text: str | None = None, **structured) -> tuple[dict, dict]:
-    state, reply = step(state, Message(text=text, **structured), *guide, DAY)
-    return json.loads(json.dumps(state)), reply
+def talk(guide: Guide, state: dict, text: str | None = None, **structured) -> tuple[dict, dict]:
+    return talking.talk(guide, DAY, state, text, **structured)
 
 
 def said(reply: dict) -> dict[str, str]:

@@ -316,7 +316,8 @@ class _Turn:
             option = find_option(question, current[0], self.today)
             if option is None or (before == option.id and not assumed):
                 return False
-            source = "corrected" if before is not None and not assumed else "said"
+            # An assumption replaced is "said", unless the citizen says it corrects ("不对，我是二婚").
+            source = "corrected" if before is not None and (not assumed or correction) else "said"
             self._set_answer(question, option, said, source)
             if opt_in(self._bundle(), question):
                 self.state["extras_said"] = True

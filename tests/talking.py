@@ -1,0 +1,24 @@
+"""The dialogue tests' shared pieces: the guide the server builds, and one turn through a JSON round trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from server.guide.dialogue import Message, step
+from server.guide.knowledge import Knowledge, load_knowledge
+from server.guide.matcher import Matcher
+
+Guide = tuple[Knowledge, Matcher]
+
+
+def build_guide() -> Guide:
+    """The validated knowledge and its matcher (build once per test module: it is expensive)."""
+    knowledge = load_knowledge()
+    return knowledge, Matcher.from_knowledge(knowledge)
+
+
+def talk(guide: Guide, day: dt.date, state: dict, text: str | None = None, **structured) -> tuple[dict, dict]:
+    """One turn; the state must survive a JSON round trip, as it does in the kv role."""
+    state, reply = step(state, Message(text=text, **structured), *guide, day)
+    return json.loads(json.dumps(state)), reply
