@@ -281,3 +281,10 @@ def test_a_house_after_a_death_stays_with_the_death_errand(guide) -> None:
     state, reply = talk(guide, state, "有一套房子要过户给我妈,公积金早就取完了")
     assert state["bundle"] == "after_death"
     assert state["answers"]["estate"] == "has_real_estate" and state["answers"]["housing_fund"] == "no_fund"
+
+
+def test_a_short_reply_that_is_part_of_one_options_label_answers_it(guide) -> None:
+    state, reply = talk(guide, {}, "我要退休了,要办什么")
+    assert reply["question_id"] == "insured_type"
+    state, reply = talk(guide, state, "机关事业单位")
+    assert state["answers"]["insured_type"] == "public_institution"

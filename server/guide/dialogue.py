@@ -347,13 +347,25 @@ class _Turn:
         word = reading.no or reading.yes
         polarity = Polarity.no if reading.no else Polarity.yes
         if word is None:
-            return False
+            return self._by_label(question, reading.text)
         choices = [
             o for o in possible(question, self.state["narrowed"], self.today) if o.polarity == polarity
         ]
         if len(choices) != 1:
             return False
         self._set_answer(question, choices[0], word, "said")
+        return True
+
+    def _by_label(self, question: Question, text: str) -> bool:
+        """A short reply that is (part of) exactly one option's label: "贷款", "正常退休", the label itself."""
+        core = self._core(text)
+        if len(core) < 2:
+            return False
+        options = possible(question, self.state["narrowed"], self.today)
+        fitting = [o for o in options if core in canonical(o.label) or canonical(o.label) in core]
+        if len(fitting) != 1:
+            return False
+        self._set_answer(question, fitting[0], text, "said")
         return True
 
     def _apply_wishes(self, reading: Reading) -> bool:

@@ -46,6 +46,7 @@ class Wish:
 class Reading:
     """Everything one message says, before it is applied to a conversation."""
 
+    text: str = ""  # the message as read (canonical form)
     evidence: tuple[Evidence, ...] = ()
     wishes: tuple[Wish, ...] = ()
     yes: str | None = None  # the yes/no word a message starts with, if it is a bare yes/no
@@ -130,6 +131,7 @@ class BundleReader:
         lead = clauses[0].text if clauses else ""
         yes_no = _first_prefix(lead, (*words.yes, *words.no))
         return Reading(
+            text=text,
             evidence=tuple(evidence),
             wishes=tuple(wishes),
             yes=yes_no if yes_no in words.yes and yes_no not in words.no else None,
