@@ -357,7 +357,7 @@ class _Turn:
         return True
 
     def _by_label(self, question: Question, text: str) -> bool:
-        """A short reply that is (part of) exactly one option's label: "贷款", "正常退休", the label itself."""
+        """A short reply that is (part of) exactly one option's label: "贷款", "正常退休", or the label."""
         core = self._core(text)
         if len(core) < 2:
             return False
