@@ -42,8 +42,10 @@ def test_dev_suite_floor() -> None:
 
 
 def test_heldout_suite_floor() -> None:
-    """Blind scenarios first run once after the work was frozen (2026-12-01: 20/32 checklists right,
-    1.91 questions after the opening, 75.4 % of answers understood, no bundle switch); a floor, never tuned on."""
+    """Blind scenarios, first run once after the work was frozen (2026-12-01: 20/32 checklists right,
+    1.91 questions after the opening, 75.4 % of answers understood, no bundle switch).
+
+    A floor, never tuned on."""
     summary, results = run(DATA / "heldout.jsonl", dt.date(2026, 12, 1))
     assert summary["scenarios"] == 32
     assert summary["checklists_right"] >= 20, [r.id for r in results if not r.checklist_right]
