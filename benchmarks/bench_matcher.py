@@ -1,5 +1,7 @@
 """Matcher alone: per-utterance p50/p99 over a jsonl file, beside a bare jieba cut of the same texts.
 
+Also times the rule layers without the ranker, and loading the ranker's artefact (what start-up adds).
+
 Usage: `python benchmarks/bench_matcher.py [FILE.jsonl] [--rounds N]` (default: the shared dev set).
 """
 
@@ -14,6 +16,8 @@ from pathlib import Path
 import jieba
 
 from server.guide.eval import build_matcher, read_cases
+from server.guide.knowledge import DEFAULT_ROOT
+from server.guide.matcher.ranker import MODEL_PATH, Model
 
 DEFAULT = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval" / "guide_dev.jsonl"
 
@@ -46,11 +50,18 @@ def main() -> None:
     args = parser.parse_args()
     texts = [text for text, _ in read_cases(args.file)]
     matcher = build_matcher()
+    ranker = matcher.ranker
+    start = time.perf_counter()
+    model = Model.load(DEFAULT_ROOT / MODEL_PATH)
+    load_ms = (time.perf_counter() - start) * 1000
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     gc.freeze()  # as a worker should after start-up: the dictionaries live forever, stop rescanning them
     matched, matched_best = timings(texts, matcher.match, args.rounds)
     bare, bare_best = timings(texts, lambda text: tokenizer.lcut(text, HMM=False), args.rounds)
+    matcher.ranker = None
+    rules, rules_best = timings(texts, matcher.match, args.rounds)
+    matcher.ranker = ranker
     print(f"{len(texts)} utterances x {args.rounds} rounds from {args.file.name}")
     print(f"{'':<34}{'p50 ms':>10}{'p99 ms':>10}")
     rows = [
@@ -58,11 +69,14 @@ def main() -> None:
         ("bare jieba cut, every call", bare),
         ("matcher.match, best per text", matched_best),
         ("bare jieba cut, best per text", bare_best),
+        ("rule layers alone, every call", rules),
+        ("rule layers alone, best per text", rules_best),
     ]
     for label, values in rows:
         print(f"{label:<34}{pct(values, 50):>10.3f}{pct(values, 99):>10.3f}")
     ratio_50, ratio_99 = pct(matched, 50) / pct(bare, 50), pct(matched, 99) / pct(bare, 99)
     print(f"ratio matcher/baseline (every call): p50 x{ratio_50:.1f}, p99 x{ratio_99:.1f}")
+    print(f"loading the ranker artefact: {load_ms:.0f} ms ({len(model.features)} text features)")
 
 
 if __name__ == "__main__":

@@ -100,6 +100,7 @@ class Knowledge:
     form_fields: Mapping[str, FormField]
     calendar: WorkdayCalendar | None  # None only while partial (the check reports why)
     matcher_rules: MatcherRules
+    root: Path = DEFAULT_ROOT  # where it was read from (the ranker's training data and model sit there)
 
 
 # --- reading files ---------------------------------------------------------------------------
@@ -629,6 +630,7 @@ def _load(root: Path) -> tuple[Knowledge, list[Problem]]:
         form_fields=MappingProxyType(dict(fields.entries)),
         calendar=calendar,
         matcher_rules=matcher_rules or MatcherRules.model_construct(),  # partial: problems were reported
+        root=root,
     )
     return knowledge, reader.problems
 

@@ -65,6 +65,7 @@ class Discourse(Frozen):
 
     set_aside: tuple[Text, ...] = ()  # the clause carrying one is muted ("A先不问", "个人的不用说了")
     focus: tuple[Text, ...] = ()  # everything before one is muted ("我问的是B", "…而是B")
+    joiners: tuple[Text, ...] = ()  # words that join two requests in one message ("另外", "还有", "和")
 
 
 class Talk(Frozen):
@@ -188,6 +189,7 @@ def rules_problems(rules: MatcherRules) -> list[SyntaxProblem]:
         "negation.questions": rules.negation.questions,
         "discourse.set_aside": rules.discourse.set_aside,
         "discourse.focus": rules.discourse.focus,
+        "discourse.joiners": rules.discourse.joiners,
         "talk.small_talk": rules.talk.small_talk,
         "talk.errand": rules.talk.errand,
     }

@@ -50,6 +50,7 @@ class DiscourseLayer:
         self._negation = _negation_pattern(negation)
         self._set_aside = re.compile(_alternation(discourse.set_aside)) if discourse.set_aside else None
         self._focus = re.compile(_alternation(discourse.focus)) if discourse.focus else None
+        self._joiner = re.compile(_alternation(discourse.joiners)) if discourse.joiners else None
 
     def muted(self, text: str) -> list[Muted]:
         """Every stretch of `text` that does not carry the need."""
@@ -67,6 +68,11 @@ class DiscourseLayer:
                 if m.start() > 0:
                     out.append(Muted(0, m.end(), "focus", m.group(0)))
         return out
+
+    def joiner(self, text: str) -> str | None:
+        """The first word of `text` that joins two requests, if any."""
+        found = self._joiner.search(text) if self._joiner else None
+        return found.group(0) if found else None
 
     def mask(self, text: str) -> tuple[str, list[Muted]]:
         """`text` with its muted stretches replaced by the mask, and the stretches."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Decision = Literal["commit", "clarify", "none"]
+STRONG_LAYERS = frozenset({"literal", "compound", "sound", "spelled"})  # one of these is a keyword's worth
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,16 @@ class Trace:
     """Everything one match saw, in pipeline order: what `explain` prints and the eval shows per miss."""
 
     text: str
-    normal: str = ""
-    masked: str = ""
+    tokens: tuple[str, ...] = ()  # normalised tokens (separators included)
+    normal: str = ""  # the tokens joined
+    focused: str = ""  # `normal` with negated and set-aside stretches muted
+    masked: str = ""  # `focused` with single items muted too: what the bundle layers read
     evidence: list[Evidence] = field(default_factory=list)
     vetoes: list[str] = field(default_factory=list)
+    bundle_evidence: dict[str, float] = field(default_factory=dict)  # per bundle, after the vetoes
+    out_of_scope: str | None = None
+    small_talk: bool = False
+    errands: tuple[str, ...] = ()  # bundles a strong layer found, when the text joins two requests
     rule: MatchResult | None = None  # the rule layers' own decision
     probabilities: dict[str, float] = field(default_factory=dict)  # the ranker's, when there is one
     result: MatchResult | None = None

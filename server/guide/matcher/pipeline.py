@@ -15,9 +15,10 @@ from server.guide.knowledge import Knowledge
 from server.guide.matcher.compound import CompoundIndex, Parts
 from server.guide.matcher.decide import decide
 from server.guide.matcher.discourse import DiscourseLayer
-from server.guide.matcher.evidence import Evidence, MatchResult, Trace
+from server.guide.matcher.evidence import STRONG_LAYERS, Evidence, MatchResult, Trace
 from server.guide.matcher.fuzzy import FuzzyLayer
 from server.guide.matcher.literal import LiteralLayer
+from server.guide.matcher.ranker import Ranker, load_or_train
 from server.guide.matcher.sound import SoundLayer
 from server.guide.matcher.spelled import SpelledLayer
 from server.guide.matcher.vetoes import Vetoes
@@ -102,11 +103,24 @@ class Matcher:
         self.fuzzy = FuzzyLayer(terms, weights.fuzzy_min_length, weights.fuzzy)
         materials_normal = {slug: tuple(map(norm, ms)) for slug, ms in (materials or {}).items()}
         self.vetoes = Vetoes(excludes, materials_normal, rules.talk, weights)
+        self.slugs = tuple(lexicons)
+        self.ranker: Ranker | None = None  # set by `use_ranker`; the rule decision alone until then
         self.match("施工许司证 zhuce 不是护照")  # warm every layer now, not on a citizen's first request
 
     @classmethod
     def from_knowledge(cls, knowledge: Knowledge) -> Matcher:
-        """Build from the loaded knowledge: lexicons, rules, bundles' names, materials and words."""
+        """The served matcher: the rule layers and the ranker trained for this knowledge.
+
+        A ranker artefact missing or made for other bundles is retrained here, from the corpus in the
+        repo (seconds; the server builds this in an executor) and logged; it is never served stale.
+        """
+        matcher = cls.rules_only(knowledge)
+        matcher.use_ranker(load_or_train(knowledge, matcher))
+        return matcher
+
+    @classmethod
+    def rules_only(cls, knowledge: Knowledge) -> Matcher:
+        """Build the rule layers from the loaded knowledge: lexicons, rules, names, materials and words."""
         names = {slug: bundle.name for slug, bundle in knowledge.bundles.items()}
         materials = {
             slug: {
@@ -134,6 +148,11 @@ class Matcher:
             vocabulary,
         )
 
+    def use_ranker(self, ranker: Ranker | None) -> None:
+        """Decide with the learned ranker on top of the rule layers (None: the rules alone)."""
+        self.ranker = ranker
+        self.match("施工许司证 zhuce 不是护照")
+
     def normalize(self, text: str) -> str:
         """Full/half width, fillers, synonyms and typos resolved: reused by the dialogue for free text."""
         return self.normalizer.normalize(text)
@@ -148,8 +167,10 @@ class Matcher:
         """Run the pipeline and keep everything it saw (what `explain` prints)."""
         trace = Trace(text)
         tokens = self.normalizer.tokens(text)
+        trace.tokens = tokens
         trace.normal = normal = "".join(tokens)
         masked, muted = self.discourse.mask(normal)
+        trace.focused = masked
         trace.vetoes += [f"{m.why} {m.marker!r} mutes {normal[m.start : m.end]!r}" for m in muted]
         boundaries = _boundaries(tokens)
         spans = self.literal.spans(masked, boundaries)
@@ -189,9 +210,29 @@ class Matcher:
         small_talk = self.vetoes.small_talk(masked)
         if small_talk:
             trace.vetoes.append(f"small talk {small_talk!r} without an errand word")
+        trace.bundle_evidence = evidence
+        trace.out_of_scope, trace.small_talk = out_of_scope, small_talk is not None
+        trace.errands = self._errands(trace)
         trace.rule = decide(evidence, out_of_scope, small_talk is not None, self.rules.thresholds)
-        trace.result = trace.rule
+        trace.result = self.ranker.decide(trace) if self.ranker else trace.rule
         return trace
+
+    def _errands(self, trace: Trace) -> tuple[str, ...]:
+        """Bundles found by a strong layer (a keyword, compound, sound-alike or spelling), strongest first,
+        when there are two in different clauses or a joiner ("另外", "还有") joins two requests; else ()."""
+        strong: dict[str, float] = {}
+        clauses: dict[str, int] = {}
+        for item in trace.evidence:
+            if item.layer in STRONG_LAYERS and item.bundle != OUT_OF_SCOPE:
+                strong[item.bundle] = strong.get(item.bundle, 0.0) + item.weight
+                if item.start >= 0:
+                    clause = trace.normal.count(SEPARATOR, 0, item.start)
+                    clauses[item.bundle] = min(clauses.get(item.bundle, clause), clause)
+        found = tuple(
+            sorted((s for s, e in strong.items() if e >= 1.0), key=strong.__getitem__, reverse=True)
+        )
+        apart = len({clauses[s] for s in found if s in clauses}) >= 2
+        return found if len(found) >= 2 and (apart or self.discourse.joiner(trace.masked)) else ()
 
 
 def _masked(text: str, spans: Iterable[Evidence]) -> str:

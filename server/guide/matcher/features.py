@@ -1,0 +1,86 @@
+"""What the learned ranker sees of one text: character and word n-grams, and the rule layers' evidence.
+
+The n-grams come from the focused text (negated and set-aside stretches muted), so discourse shifts the
+model's weight as it shifts the rules'. The dense part is the rule pipeline's verdict: each bundle's
+confidence, the rule decision, the vetoes that fired and whether two bundles are named in two clauses.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from server.guide.matcher.decide import confidence
+from server.guide.matcher.evidence import STRONG_LAYERS, Trace
+from server.guide.normalize import SEPARATOR
+from server.guide.vocabulary import MASK, OUT_OF_SCOPE
+
+FEATURES_VERSION = 2  # bump when the features change: a ranker trained on other features is refused
+CHAR_NGRAMS = (1, 2, 3)
+GLOBAL_FEATURES = (
+    "out_of_scope",
+    "small_talk",
+    "negated",
+    "set_aside_or_focus",
+    "rule_clarify",
+    "rule_none",
+    "two_strong_bundles",
+    "two_bundles_two_clauses",
+    "two_errands",
+    "latin",
+    "short",
+)
+
+
+def text_features(trace: Trace) -> Counter[str]:
+    """Character n-grams of each unmuted stretch, and the visible words ("w:" + token), with counts."""
+    counts: Counter[str] = Counter()
+    focused = trace.focused
+    for segment in focused.replace(MASK, SEPARATOR).split(SEPARATOR):
+        for n in CHAR_NGRAMS:
+            for start in range(len(segment) - n + 1):
+                counts[segment[start : start + n]] += 1
+    at = 0
+    for token in trace.tokens:
+        if token != SEPARATOR and focused.startswith(token, at):
+            counts["w:" + token] += 1
+        at += len(token)
+    return counts
+
+
+def _clauses_with_strong_evidence(trace: Trace) -> dict[str, set[int]]:
+    """For each bundle, the clauses (by separator count before the span) where a strong layer found it."""
+    found: dict[str, set[int]] = {}
+    for item in trace.evidence:
+        if item.layer in STRONG_LAYERS and item.bundle != OUT_OF_SCOPE and item.start >= 0:
+            found.setdefault(item.bundle, set()).add(trace.normal.count(SEPARATOR, 0, item.start))
+    return found
+
+
+def dense_features(trace: Trace, slugs: Sequence[str], half_confidence: float) -> list[float]:
+    """Per bundle: rule confidence and rule commitment; then the global flags of `GLOBAL_FEATURES`."""
+    evidence = trace.bundle_evidence
+    rule = trace.rule
+    committed = rule.slug if rule else None
+    strong = [slug for slug, e in evidence.items() if e >= 1.0]
+    clauses = _clauses_with_strong_evidence(trace)
+    distinct = {min(c) for slug, c in clauses.items() if slug in strong}
+    muted = " ".join(trace.vetoes)
+    flags = {
+        "out_of_scope": trace.out_of_scope is not None,
+        "small_talk": trace.small_talk,
+        "negated": "negation " in muted,
+        "set_aside_or_focus": "set_aside " in muted or "focus " in muted,
+        "rule_clarify": rule is not None and rule.decision == "clarify",
+        "rule_none": rule is not None and rule.decision == "none",
+        "two_strong_bundles": len(strong) >= 2,
+        "two_bundles_two_clauses": len(strong) >= 2 and len(distinct) >= 2,
+        "two_errands": bool(trace.errands),
+        "latin": any("a" <= c <= "z" for c in trace.normal),
+        "short": len(trace.normal) <= 4,
+    }
+    return [
+        *(confidence(evidence.get(slug, 0.0), half_confidence) for slug in slugs),
+        *(1.0 if committed == slug else 0.0 for slug in slugs),
+        *(1.0 if flags[name] else 0.0 for name in GLOBAL_FEATURES),
+    ]

@@ -1,0 +1,99 @@
+"""The learned ranker: reproducible from the data in the repo, calibrated, two errands offered as both."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from server.guide.eval import build_matcher
+from server.guide.knowledge import DEFAULT_ROOT, load_knowledge
+from server.guide.matcher import Matcher
+from server.guide.matcher.ranker import MODEL_PATH, Model
+from server.guide.matcher.training import fingerprint, same_model, train
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return build_matcher()
+
+
+def test_the_committed_ranker_is_what_the_data_in_the_repo_trains() -> None:
+    """Retrain the final fit (the cross-validated temperature is checked by `train --check`)."""
+    committed = Model.load(DEFAULT_ROOT / MODEL_PATH)
+    assert committed.meta["fingerprint"] == fingerprint(DEFAULT_ROOT), (
+        "run `python -m server.guide.matcher train`"
+    )
+    fresh = train(load_knowledge(), cross_validate=False).model
+    fresh = Model(**{**fresh.__dict__, "temperature": committed.temperature})
+    assert same_model(committed, fresh) is None
+
+
+def test_the_served_matcher_decides_with_calibrated_probabilities(matcher: Matcher) -> None:
+    trace = matcher.trace("我们下个月领证要带啥")
+    assert trace.probabilities and abs(sum(trace.probabilities.values()) - 1) < 1e-6
+    assert trace.result is not None and trace.result.slug == "marriage"
+    assert trace.result.candidates[0].score >= round(trace.probabilities["marriage"], 3) > 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "both"),
+    [
+        ("我爸的退休手续要办，另外我妈去世了丧葬费怎么领", {"retirement", "after_death"}),
+        ("孩子刚出生要上户口，我们俩的结婚证也还没领", {"newborn", "marriage"}),
+    ],
+)
+def test_two_errands_are_offered_both_and_committed_to_neither(
+    matcher: Matcher, text: str, both: set[str]
+) -> None:
+    result = matcher.match(text)
+    assert result.decision == "clarify" and result.slug is None
+    assert result.two_errands
+    assert {c.slug for c in result.candidates} == both
+
+
+def test_a_knowledge_tree_without_a_ranker_trains_one_at_start(tmp_path: Path) -> None:
+    """A new bundle or a missing artefact never serves a stale model: the matcher trains one."""
+    root = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_ROOT, root, ignore=shutil.ignore_patterns("model"))
+    matcher = Matcher.from_knowledge(load_knowledge(root))
+    assert matcher.ranker is not None
+    assert matcher.match("孩子出生了怎么上户口").slug == "newborn"
+
+
+def test_the_guide_says_it_heard_two_errands_and_offers_both(matcher: Matcher) -> None:
+    import datetime as dt
+
+    from server.guide.dialogue import Message, new_state, step
+
+    knowledge = load_knowledge()
+    state, reply = step(
+        new_state(),
+        Message(text="孩子刚出生要上户口，我们俩的结婚证也还没领"),
+        knowledge,
+        matcher,
+        dt.date.today(),
+    )
+    assert state["bundle"] is None
+    assert reply["type"] == "clarify" and reply["two_errands"] is True
+    assert "两件事" in reply["text"]
+    assert {o["id"] for o in reply["options"]} == {"newborn", "marriage"}
+
+
+def test_no_evaluation_sentence_is_in_the_training_corpus() -> None:
+    """The corpus is kept apart from every evaluation set in the repo."""
+    import json
+
+    def texts(paths: list[Path]) -> set[str]:
+        return {
+            json.loads(line)["text"].strip()
+            for path in paths
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        }
+
+    evaluation = texts(sorted((Path(__file__).parent / "data").glob("*.jsonl")))
+    training = texts(sorted((DEFAULT_ROOT / "training").glob("*.jsonl")))
+    assert len(training) > 2000
+    assert not training & evaluation
