@@ -507,10 +507,13 @@ class _Turn:
         names = [self.knowledge.bundles[s].name for s in slugs]
         replies = self.replies
         text = replies.clarify_one.format(name=names[0]) if len(names) == 1 else replies.clarify_many
+        if result.two_errands and len(names) == 2:
+            text = replies.clarify_two.format(first=names[0], second=names[1])
         return {
             "type": "clarify",
             "question_id": BUNDLE_QUESTION,
             "text": text,
+            "two_errands": result.two_errands,
             "options": [{"id": s, "label": n} for s, n in zip(slugs, names, strict=True)],
             "understood": [],
         }

@@ -470,6 +470,7 @@ class DialogueReplies(Frozen):
     reset: Text
     clarify_one: Text  # {name}
     clarify_many: Text
+    clarify_two: Text = "{first} / {second}"  # {first}, {second}: a message that named two errands at once
     fallback: Text
     out_of_scope: Text  # {term}
     operator: Text
