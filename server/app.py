@@ -74,7 +74,10 @@ def create_app(
 
 async def _open_resources(app: Sanic) -> None:
     settings: Settings = app.ctx.settings
-    app.ctx.knowledge = app.ctx.preloaded_knowledge or KnowledgeService(settings.knowledge_dir)
+    # Loading the knowledge builds the matcher and its ranker (CPU-bound): off the event loop.
+    app.ctx.knowledge = app.ctx.preloaded_knowledge or await asyncio.get_running_loop().run_in_executor(
+        None, KnowledgeService, settings.knowledge_dir
+    )
     app.ctx.kv = create_kv(settings.redis_url)
     await init_db(settings)
     app.ctx.background = set()
@@ -116,8 +119,15 @@ async def _watch_reloads(app: Sanic) -> None:
 
 
 def _reload_knowledge(app: Sanic, trigger: str) -> None:
+    """Rebuild the knowledge in an executor (CPU-bound); requests keep being served meanwhile."""
+    task = asyncio.create_task(_reload_in_executor(app, trigger))
+    app.ctx.background.add(task)
+    task.add_done_callback(app.ctx.background.discard)
+
+
+async def _reload_in_executor(app: Sanic, trigger: str) -> None:
     try:
-        app.ctx.knowledge.reload()
+        await asyncio.get_running_loop().run_in_executor(None, app.ctx.knowledge.reload)
     except KnowledgeError as exc:
         log.error(
             "knowledge reload refused; previous version keeps serving",
@@ -127,7 +137,7 @@ def _reload_knowledge(app: Sanic, trigger: str) -> None:
 
 
 async def _close_resources(app: Sanic) -> None:
-    for task in app.ctx.background:
+    for task in list(app.ctx.background):
         task.cancel()
     await app.ctx.turns.stop()
     await app.ctx.kv.close()
