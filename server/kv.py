@@ -23,6 +23,7 @@ class KV(Protocol):
     async def set_if_absent(self, key: str, value: str, ttl: float) -> bool: ...
     async def delete(self, key: str) -> None: ...
     async def incr(self, key: str, ttl: float) -> int: ...
+    async def decr(self, key: str) -> None: ...
     async def ttl(self, key: str) -> float | None: ...
     async def publish(self, channel: str, message: str) -> None: ...
     def subscribe(self, channel: str) -> AsyncIterator[str]: ...
@@ -73,6 +74,11 @@ class MemoryKV:
         self._data[key] = (str(value), entry[1])
         return value
 
+    async def decr(self, key: str) -> None:
+        entry = self._live(key)
+        if entry is not None:
+            self._data[key] = (str(int(entry[0]) - 1), entry[1])
+
     async def ttl(self, key: str) -> float | None:
         entry = self._live(key)
         if entry is None or entry[1] is None:
@@ -108,9 +114,14 @@ class RedisKV:
         "if v == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return v"
     )
 
+    # Give back one count, only while the counter lives: a DECR on an expired key would create
+    # a counter without a TTL that never goes away.
+    _DECR = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECR', KEYS[1]) end return 0"
+
     def __init__(self, url: str) -> None:
         self._redis = aioredis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
         self._incr = self._redis.register_script(self._INCR)
+        self._decr = self._redis.register_script(self._DECR)
 
     async def get(self, key: str) -> str | None:
         value = await self._redis.get(key)
@@ -127,6 +138,9 @@ class RedisKV:
 
     async def incr(self, key: str, ttl: float) -> int:
         return int(await self._incr(keys=[key], args=[int(ttl * 1000)]))
+
+    async def decr(self, key: str) -> None:
+        await self._decr(keys=[key])
 
     async def ttl(self, key: str) -> float | None:
         millis = await self._redis.pttl(key)

@@ -73,3 +73,14 @@ async def test_publish_reaches_subscriber(kv: KV) -> None:
 
 async def test_ping(kv: KV) -> None:
     assert await kv.ping()
+
+
+async def test_decr_gives_back_a_count_and_never_revives_an_expired_counter(kv: KV) -> None:
+    k = key()
+    await kv.incr(k, ttl=0.3)
+    await kv.incr(k, ttl=0.3)
+    await kv.decr(k)
+    assert await kv.incr(k, ttl=0.3) == 2
+    await asyncio.sleep(0.4)
+    await kv.decr(k)  # the counter expired: nothing is created
+    assert await kv.get(k) is None and await kv.ttl(k) is None

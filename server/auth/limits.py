@@ -1,4 +1,8 @@
-"""Counters in the kv role that stop floods and guessing: 429 with Retry-After when exceeded."""
+"""Counters in the kv role that stop floods and guessing: 429 with Retry-After when exceeded.
+
+Every limit is reserved before the work it guards (one atomic increment, then a comparison), so
+concurrent requests cannot all read "below the limit" and then all go ahead.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +24,6 @@ async def take(kv: KV, key: str, limit: int, window_seconds: int, message: str) 
         raise await _too_many(kv, key, message)
 
 
-async def ensure_below(kv: KV, key: str, limit: int, message: str) -> None:
-    """Raise 429 when `key` already counted `limit` failures (checked before trying again)."""
-    count = await kv.get(key)
-    if count is not None and int(count) >= limit:
-        raise await _too_many(kv, key, message)
-
-
-async def count_failure(kv: KV, key: str, window_seconds: int) -> int:
-    return await kv.incr(key, window_seconds)
+async def give_back(kv: KV, key: str) -> None:
+    """Return a use taken with `take` that turned out not to count (a success, or refused elsewhere)."""
+    await kv.decr(key)
