@@ -30,6 +30,7 @@ from server.kv import create_kv
 from server.logs import request_id_var, setup_logging
 from server.operators_service import install_operators
 from server.push_lifecycle import install_push
+from server.response_headers import install_response_headers
 from server.turns import TurnRecorder
 
 log = logging.getLogger("server.app")
@@ -69,6 +70,7 @@ def create_app(
     install_operators(app)
     install_push(app)
     app.on_response(_finish_request)
+    install_response_headers(app)
     return app
 
 

@@ -6,16 +6,29 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sanic import Request
+from sanic.headers import parse_content_header
 
 from server.errors import ApiError
 
 M = TypeVar("M", bound=BaseModel)
 
 
+def _declares_json(content_type: str) -> bool:
+    """`application/json` or `application/<something>+json`, in UTF-8 (RFC 8259) when a charset is named."""
+    media, params = parse_content_header(content_type)
+    media = media.lower()
+    is_json = media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+    return is_json and str(params.get("charset", "utf-8")).lower() in {"utf-8", "utf8"}
+
+
 def json_object(request: Request) -> dict:
-    """The request body as a JSON object, or a 400."""
+    """The request body as a JSON object: 400 when empty or not JSON, 415 when not declared JSON."""
     if not request.body:
         raise ApiError(400, "empty_body", "A JSON object body is required.")
+    if not _declares_json(request.headers.get("content-type", "")):
+        raise ApiError(
+            415, "unsupported_media_type", "Send the body as JSON with Content-Type: application/json."
+        )
     try:
         body = request.json
     except Exception as exc:  # Sanic raises BadRequest with the parser's message

@@ -19,6 +19,7 @@ from tests.spec import assert_matches_spec
 MESSAGES = "/api/v1/guide/messages"
 CONVERSATION = "/api/v1/guide/conversations/{conversation_id}"
 CHECKLIST = "/api/v1/bundles/{slug}/checklist"
+JSON = {"Content-Type": "application/json"}
 
 
 async def say(api: httpx.AsyncClient, status: int = 200, **body) -> dict:
@@ -82,7 +83,7 @@ async def test_stateless_checklist_bad_input(api: httpx.AsyncClient, slug, body,
 
 
 async def test_stateless_checklist_refuses_non_json(api: httpx.AsyncClient) -> None:
-    response = await api.post(CHECKLIST.format(slug="marriage"), content=b"{nope")
+    response = await api.post(CHECKLIST.format(slug="marriage"), content=b"{nope", headers=JSON)
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_json"
 
 
@@ -110,7 +111,7 @@ async def test_bad_messages_get_a_clear_4xx(api: httpx.AsyncClient, body, status
 
 async def test_non_json_is_a_400(api: httpx.AsyncClient) -> None:
     for raw in (b"{not json", b"[1, 2]", b""):
-        response = await api.post(MESSAGES, content=raw)
+        response = await api.post(MESSAGES, content=raw, headers=JSON)
         assert response.status_code == 400, raw
         assert_matches_spec(400, response.json(), "POST", MESSAGES)
 
