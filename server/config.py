@@ -8,9 +8,13 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from server.key_strength import key_problems
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-do-not-use-in-production-0123456789"
 DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktZG8tbm90LXVzZS1pdCE="
+# Published with the source: production refuses them in any key setting (and the data key decoded).
+DEVELOPMENT_KEYS = (DEV_SECRET, DEV_DATA_KEY, "dev-only-data-key-do-not-use-it!")
 
 
 class SettingsError(ValueError):
@@ -50,6 +54,8 @@ class Settings(BaseSettings):
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
     access_token_ttl_seconds: int = Field(default=15 * 60, ge=60)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
+    operator_refresh_token_ttl_seconds: int = Field(default=8 * 3600, ge=600)  # one shift, not a month
+    operator_cache_seconds: float = Field(default=5.0, ge=0, le=60)  # operators' role/active from the DB
     data_encryption_key: str = DEV_DATA_KEY  # base64 of 32 bytes: ID/phone encryption and lookup hashes
     wechat_appid: str = ""
     wechat_secret: str = ""
@@ -134,14 +140,12 @@ class Settings(BaseSettings):
         if self.app_env != "production":
             return
         problems = []
-        if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
-            problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        previous_hs = self.jwt_previous_keys if self.jwt_algorithm == "HS256" else {}
+        problems += key_problems(self.secret_key, previous_hs, self.data_encryption_key, DEVELOPMENT_KEYS)
         if not self.redis_url:
             problems.append("REDIS_URL must be set: several workers and hosts share state through Redis")
         if self.is_embedded_db:
             problems.append("DATABASE_URL must point to PostgreSQL, not the embedded SQLite file")
-        if self.data_encryption_key == DEV_DATA_KEY:
-            problems.append("DATA_ENCRYPTION_KEY must be set to base64 of 32 random bytes")
         if self.sms_provider == "development":
             problems.append("SMS_PROVIDER=development only logs codes; configure a real provider")
         if self.jwt_algorithm != "HS256" and not self.jwt_private_key:

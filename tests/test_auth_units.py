@@ -7,6 +7,7 @@ import pytest
 from server.auth.crypto import DataKeyError, DataProtector
 from server.auth.identity import id_check_char, normalize_id_number, normalize_phone
 from server.config import DEV_DATA_KEY, Settings, SettingsError
+from tests.test_config import STRONG_DATA_KEY, STRONG_SECRET
 
 OTHER_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
@@ -74,10 +75,10 @@ def test_encryption_is_randomised_bound_to_field_and_key() -> None:
 def test_production_refuses_development_keys_and_sms() -> None:
     safe = {
         "app_env": "production",
-        "secret_key": "s" * 40,
+        "secret_key": STRONG_SECRET,
         "redis_url": "redis://127.0.0.1:6379/0",
         "database_url": "postgres://u@127.0.0.1/db",
-        "data_encryption_key": OTHER_KEY,
+        "data_encryption_key": STRONG_DATA_KEY,
         "sms_provider": "tencent",
     }
     Settings(**safe).check_production()

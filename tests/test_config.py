@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import re
+
 import pytest
 
-from server.config import DEV_SECRET, Settings, SettingsError, load_settings
+from server.config import DEV_DATA_KEY, DEV_SECRET, Settings, SettingsError, load_settings
 
 
 def test_defaults_are_the_embedded_default(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,30 +26,85 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (settings.port, settings.workers, settings.redis_url) == (9123, 3, None)
 
 
+# Generated once with secrets.token_urlsafe(48) and base64 of os.urandom(32): keys a real operator would set.
+STRONG_SECRET = "IZ7iDoR89rlFvwcO-t7myA-fphQRZRb1WzRomBtxbI9dA6qcMoDzcBjti6ehFkP4"
+OLD_STRONG_SECRET = "v6V8RC9Hize3Nnuk0IKZJIoM00oR9JGVNw3eFHEvECqu46GYWSFP3NrzY-JVxczK"
+STRONG_DATA_KEY = "LPbEWEFtpkEyGr4dAqc4r92Yyb2udPwNRU6zy9zRJ54="
+PRODUCTION = {
+    "app_env": "production",
+    "secret_key": STRONG_SECRET,
+    "redis_url": "redis://x",
+    "database_url": "postgres://x/y",
+    "data_encryption_key": STRONG_DATA_KEY,
+    "sms_provider": "tencent",
+}
+
+
 @pytest.mark.parametrize(
-    ("overrides", "message"),
+    ("missing", "message"),
+    [("redis_url", "REDIS_URL"), ("database_url", "DATABASE_URL"), ("sms_provider", "SMS_PROVIDER")],
+)
+def test_production_refuses_unsafe_settings(missing: str, message: str) -> None:
+    values = {k: v for k, v in PRODUCTION.items() if k != missing}
+    with pytest.raises(SettingsError, match=message):
+        Settings(**values).check_production()
+
+
+def test_production_accepts_strong_keys_and_a_rotation() -> None:
+    Settings(**PRODUCTION, jwt_previous_keys={"k0": OLD_STRONG_SECRET}).check_production()
+
+
+WEAK_SECRETS = {
+    "development secret": DEV_SECRET,
+    "development data key": DEV_DATA_KEY,
+    "32 times a": "a" * 32,
+    "all zero": "0" * 64,
+    "too short": "Xq9#vL2!pR",
+    "short pattern": "k3Y!" * 12,
+    "consecutive run": "abcdefghijklmnopqrstuvwxyz0123456789",
+    "low entropy": "abababababbabababbbabababababaabababbabababbab",
+    "128-bit hex (RFC 7518 wants 256 bits for HS256)": "3f9c2b7e1d8a4c6f0b5e9a2d7c1f8e4b",
+}
+
+
+@pytest.mark.parametrize("weak", WEAK_SECRETS.values(), ids=WEAK_SECRETS.keys())
+@pytest.mark.parametrize("where", ["SECRET_KEY", "JWT_PREVIOUS_KEYS"])
+def test_production_refuses_weak_signing_secrets(where: str, weak: str) -> None:
+    """A token signed with a development or guessable secret must not be accepted: refuse to start."""
+    values = dict(PRODUCTION)
+    if where == "SECRET_KEY":
+        values["secret_key"] = weak
+    else:
+        values["jwt_previous_keys"] = {"k0": weak}
+    with pytest.raises(SettingsError, match=re.escape(where)):
+        Settings(**values).check_production()
+
+
+@pytest.mark.parametrize(
+    "weak",
     [
-        ({"redis_url": "redis://x", "database_url": "postgres://x/y"}, "SECRET_KEY"),
-        ({"secret_key": "s" * 40, "database_url": "postgres://x/y"}, "REDIS_URL"),
-        ({"secret_key": "s" * 40, "redis_url": "redis://x"}, "DATABASE_URL"),
+        DEV_DATA_KEY,
+        base64.b64encode(bytes(32)).decode(),  # all zero
+        base64.b64encode(b"a" * 32).decode(),
+        base64.b64encode(b"0123456789abcdef" * 2).decode(),
+        base64.b64encode(bytes(range(32))).decode(),
+        base64.b64encode(b"ab" * 15 + b"ba").decode(),
+        base64.b64encode(b"\x01" * 16).decode(),  # 16 bytes, not 32
+        "not base64!",
     ],
 )
-def test_production_refuses_unsafe_settings(overrides: dict, message: str) -> None:
-    settings = Settings(app_env="production", **overrides)
-    with pytest.raises(SettingsError, match=message):
-        settings.check_production()
+def test_production_refuses_weak_data_encryption_keys(weak: str) -> None:
+    with pytest.raises(SettingsError, match="DATA_ENCRYPTION_KEY"):
+        Settings(**dict(PRODUCTION, data_encryption_key=weak)).check_production()
 
 
-def test_production_accepts_safe_settings() -> None:
-    Settings(
-        app_env="production",
-        secret_key="s" * 40,
-        redis_url="redis://x",
-        database_url="postgres://x/y",
-        data_encryption_key="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-        sms_provider="tencent",
-    ).check_production()
-    assert DEV_SECRET != "s" * 40
+def test_production_refuses_one_key_for_two_jobs() -> None:
+    with pytest.raises(SettingsError, match="DATA_ENCRYPTION_KEY must not also be a token signing secret"):
+        Settings(**dict(PRODUCTION, secret_key=STRONG_DATA_KEY)).check_production()
+
+
+def test_development_keeps_working_with_its_published_keys() -> None:
+    Settings(app_env="development").check_production()
 
 
 def test_bad_values_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -54,3 +54,44 @@ async def test_unreachable_database_fails_at_start_and_ping(make_settings) -> No
         await init_db(settings)
     await close_db()
     assert not await db_ping()
+
+
+async def test_0003_casefolds_usernames_and_keeps_an_id_number_on_its_oldest_account(
+    settings: Settings,
+) -> None:
+    """Rows written under 0002 break 0003's rules; the migration resolves them instead of failing."""
+    from tortoise import connections
+    from tortoise.migrations.api import migrate
+
+    from server.db import tortoise_config
+
+    await migrate(config=tortoise_config(settings), target="models.0002_accounts")
+    await close_db()
+    await init_db(settings)
+    try:
+        conn = connections.get("default")
+        for n, (name, day) in enumerate((("Admin", 1), ("ADMIN", 2), ("admin", 3), ("Bob", 4))):
+            await conn.execute_script(
+                "INSERT INTO operator (id, username, password_hash, role, active, created_at, updated_at) "
+                f"VALUES ('op{n}', '{name}', 'x', 'operator', true, '2026-01-0{day} 00:00:00+00', "
+                f"'2026-01-0{day} 00:00:00+00')"
+            )
+        for n in range(2):
+            when = f"'2026-01-0{n + 1} 00:00:00+00'"
+            await conn.execute_script(
+                "INSERT INTO app_user (id, id_number_hash, id_number_encrypted, created_at, updated_at) "
+                f"VALUES ('u{n}', 'same', 'v1:x', {when}, {when})"
+            )
+    finally:
+        await close_db()
+    await apply_migrations(settings)
+    await init_db(settings)
+    try:
+        from server.models import Operator, User
+
+        names = dict(await Operator.all().values_list("id", "username"))
+        assert names == {"op0": "admin", "op1": "admin-2", "op2": "admin-3", "op3": "bob"}
+        bound = dict(await User.all().values_list("id", "id_number_hash"))
+        assert bound == {"u0": "same", "u1": None}
+    finally:
+        await close_db()

@@ -8,24 +8,27 @@ from server.auth.principal import Principal
 from server.models import AuditEntry
 from server.privacy import mask_text
 
+AuditDetail = dict[str, str | int | bool | None]
+
 
 async def record(
-    actor: Principal,
+    actor: Principal | None,
     action: str,
     *,
     ip: str | None = None,
     conversation_id: str | None = None,
     application_id: str | None = None,
-    detail: dict[str, str | int | None] | None = None,
+    detail: AuditDetail | None = None,
 ) -> None:
-    """Append one entry; string details are masked so the log never holds raw personal data."""
-    masked = {k: mask_text(v) if isinstance(v, str) else v for k, v in (detail or {}).items()}
+    """Append one entry (`actor` None: not signed in); string details are masked and bounded, so the
+    log never holds raw personal data; ids longer than their column are cut, never refused."""
+    masked = {k: mask_text(v)[:200] if isinstance(v, str) else v for k, v in (detail or {}).items()}
     await AuditEntry.create(
-        actor_kind=actor.kind,
-        actor_id=actor.id,
+        actor_kind=actor.kind if actor else "anonymous",
+        actor_id=actor.id[:40] if actor else "-",
         action=action,
-        conversation_id=conversation_id,
-        application_id=application_id,
+        conversation_id=conversation_id[:32] if conversation_id else None,
+        application_id=application_id[:64] if application_id else None,
         detail=masked,
         ip=ip,
     )

@@ -9,10 +9,11 @@ import os
 
 from server.auth.crypto import DataProtector
 from server.auth.departments import DepartmentKeys
-from server.auth.operators import Operators
+from server.auth.operators import Operators, canonical_username
 from server.auth.passwords import password_problem
 from server.config import Settings
 from server.db import apply_migrations, close_db, init_db
+from server.errors import ApiError
 from server.guide.knowledge import load_knowledge
 from server.kv import MemoryKV
 
@@ -57,8 +58,11 @@ def create_supervisor(settings: Settings, args: argparse.Namespace) -> str:
     password = _password()
     if problem := password_problem(password):
         raise SystemExit(f"password refused: {problem}")
-    operator_id = asyncio.run(_create_supervisor(settings, username, password))
-    return f"supervisor {username} created (id {operator_id})"
+    try:
+        operator_id = asyncio.run(_create_supervisor(settings, username, password))
+    except ApiError as exc:  # the name is taken: one line, exit 1
+        raise SystemExit(f"create-supervisor: {exc.message}") from None
+    return f"supervisor {canonical_username(username)} created (id {operator_id})"
 
 
 def issue_department_key(settings: Settings, args: argparse.Namespace) -> str:

@@ -14,6 +14,7 @@ from sanic import Request
 from sanic.response import HTTPResponse
 
 from server.auth import audit
+from server.auth.audit import AuditDetail
 from server.auth.departments import KEY_HEADER
 from server.auth.principal import Principal
 from server.auth.tokens import InvalidToken
@@ -21,6 +22,7 @@ from server.errors import ApiError
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
 _BEARER = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+OPERATOR_ROUTE = "requires_operator"  # attribute marking the handlers of operator routes
 
 
 def client_ip(request: Request) -> str:
@@ -43,21 +45,56 @@ async def _from_bearer(request: Request, header: str) -> Principal:
         raise invalid_token() from exc
     if await auth.sessions.is_revoked(claims):
         raise invalid_token()
+    role = claims.role
+    if claims.kind == "operator":
+        # What an operator may do is the database's word, not the token's: a forged or stale token
+        # naming an operator who does not exist or was deactivated is refused.
+        status = await auth.operators.directory.status(claims.subject)
+        if status is None or not status.active:
+            raise invalid_token()
+        role = status.role
     request.ctx.token_claims = claims
-    return Principal(kind=claims.kind, id=claims.subject, role=claims.role)
+    return Principal(kind=claims.kind, id=claims.subject, role=role)
+
+
+def _is_operator_route(request: Request) -> bool:
+    return bool(request.route and getattr(request.route.handler, OPERATOR_ROUTE, False))
 
 
 async def authenticate(request: Request) -> None:
-    """Set `request.ctx.principal`: None for guests, else who the valid credentials belong to."""
+    """Set `request.ctx.principal`: None for guests, else who the valid credentials belong to.
+
+    Refused department signatures, and refused tokens on operator routes, are audit-logged.
+    """
     request.ctx.principal = None
     header = request.headers.get("authorization")
     if header is not None:
-        request.ctx.principal = await _from_bearer(request, header)
+        try:
+            request.ctx.principal = await _from_bearer(request, header)
+        except ApiError as exc:
+            if _is_operator_route(request):
+                await _audit_call(request, None, exc.status, {"reason": exc.code})
+            raise
     elif KEY_HEADER in request.headers:
         target = request.path + (f"?{request.query_string}" if request.query_string else "")
-        request.ctx.principal = await request.app.ctx.auth.departments.authenticate(
-            request.method, target, request.headers, request.body or b""
-        )
+        try:
+            request.ctx.principal = await request.app.ctx.auth.departments.authenticate(
+                request.method, target, request.headers, request.body or b""
+            )
+        except ApiError as exc:
+            key_id = request.headers.get(KEY_HEADER, "")[:40] or "-"
+            await audit.record(
+                Principal(kind="department", id=key_id),
+                "departments.signature_refused",
+                ip=client_ip(request),
+                detail={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": exc.status,
+                    "reason": exc.message,
+                },
+            )
+            raise
 
 
 def _require(request: Request, kind: str, roles: tuple[str, ...] = ()) -> Principal:
@@ -92,8 +129,10 @@ def requires_department(handler: Handler) -> Handler:
     return guarded
 
 
-def requires_operator(*roles: str | Handler) -> Any:
-    """Only operators (with one of `roles`, when given); every call is written to the audit log.
+def requires_operator(*roles: str | Handler, detail: Callable[[Request], AuditDetail] | None = None) -> Any:
+    """Only operators (with one of `roles`, when given); every call, allowed or refused (401/403), is
+    written to the audit log, with `detail(request)` (what was asked for) and anything the handler
+    put in `request.ctx.audit_detail` (what it did).
 
     Use as `@requires_operator()`, `@requires_operator("supervisor")` or bare `@requires_operator`.
     """
@@ -104,9 +143,10 @@ def requires_operator(*roles: str | Handler) -> Any:
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-            principal = _require(request, "operator", allowed)
             status = 500
+            principal: Principal | None = request.ctx.principal
             try:
+                principal = _require(request, "operator", allowed)
                 response = await handler(request, *args, **kwargs)
                 status = response.status
                 return response
@@ -114,15 +154,33 @@ def requires_operator(*roles: str | Handler) -> Any:
                 status = exc.status
                 raise
             finally:
-                await audit.record(
-                    principal,
-                    request.name.split(".", 1)[-1] if request.name else request.path,
-                    ip=client_ip(request),
-                    conversation_id=kwargs.get("conversation_id"),
-                    application_id=kwargs.get("application_id"),
-                    detail={"method": request.method, "path": request.path, "status": status},
+                asked = _safe_detail(detail, request)
+                await _audit_call(
+                    request, principal, status, {**asked, **getattr(request.ctx, "audit_detail", {})}
                 )
 
+        setattr(guarded, OPERATOR_ROUTE, True)
         return guarded
 
     return decorate
+
+
+def _safe_detail(detail: Callable[[Request], AuditDetail] | None, request: Request) -> AuditDetail:
+    """What the request asked for, for the audit log; a body that does not parse adds nothing."""
+    if detail is None:
+        return {}
+    try:
+        return detail(request)
+    except Exception:
+        return {}
+
+
+async def _audit_call(request: Request, actor: Principal | None, status: int, extra: AuditDetail) -> None:
+    await audit.record(
+        actor,
+        request.name.split(".", 1)[-1] if request.name else request.path,
+        ip=client_ip(request),
+        conversation_id=(request.match_info or {}).get("conversation_id"),
+        application_id=(request.match_info or {}).get("application_id"),
+        detail={"method": request.method, "path": request.path, "status": status, **extra},
+    )

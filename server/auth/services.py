@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -60,6 +61,11 @@ async def _open(app: Sanic) -> None:
     app.ctx.auth = AuthServices.build(app.ctx.settings, app.ctx.kv)
 
 
+async def _watch_operator_changes(app: Sanic) -> None:
+    """Drop cached operator roles that another worker changed (cancelled with the background tasks)."""
+    app.ctx.background.add(asyncio.create_task(app.ctx.auth.operators.directory.watch()))
+
+
 async def _close(app: Sanic) -> None:
     await app.ctx.auth.http.aclose()
 
@@ -67,5 +73,6 @@ async def _close(app: Sanic) -> None:
 def install_auth(app: Sanic) -> None:
     """Open the services after the kv role is up, and authenticate every request."""
     app.before_server_start(_open)
+    app.after_server_start(_watch_operator_changes)
     app.after_server_stop(_close)
     app.on_request(authenticate)

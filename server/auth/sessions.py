@@ -65,7 +65,7 @@ class Sessions:
             subject_id=subject,
             expires_at=dt.datetime.fromtimestamp(claims.expires_at, dt.UTC),
         )
-        return TokenPair(access, refresh, self.tokens.ttl["access"])
+        return TokenPair(access, refresh, self.tokens.access_ttl)
 
     async def start(self, kind: TokenKind, subject: str, role: str | None = None) -> TokenPair:
         """A new family for a fresh login."""
@@ -91,7 +91,7 @@ class Sessions:
 
     async def revoke_family(self, family: str) -> None:
         await RefreshToken.filter(family=family, revoked_at=None).update(revoked_at=_now())
-        await self.kv.set(self._revoked_key(family), "1", ttl=self.tokens.ttl["access"] + self.tokens.leeway)
+        await self.kv.set(self._revoked_key(family), "1", ttl=self.tokens.access_ttl + self.tokens.leeway)
 
     async def revoke_subject(self, kind: TokenKind, subject: str) -> None:
         """End every session of one account (an operator deactivated or re-roled)."""

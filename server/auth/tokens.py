@@ -81,9 +81,11 @@ class TokenService:
             "user": settings.jwt_user_audience,
             "operator": settings.jwt_operator_audience,
         }
-        self.ttl: dict[TokenType, int] = {
-            "access": settings.access_token_ttl_seconds,
-            "refresh": settings.refresh_token_ttl_seconds,
+        self.access_ttl = settings.access_token_ttl_seconds
+        # Console sessions end sooner than a citizen's app login.
+        self._refresh_ttl: dict[TokenKind, int] = {
+            "user": settings.refresh_token_ttl_seconds,
+            "operator": settings.operator_refresh_token_ttl_seconds,
         }
         self.leeway = settings.jwt_leeway_seconds
         self._clock = clock
@@ -94,7 +96,8 @@ class TokenService:
     ) -> tuple[str, Claims]:
         """Sign a new token; returns it with its claims (the jti is what sessions store)."""
         now = int(self._clock())
-        claims = Claims(kind, type_, subject, family, uuid.uuid4().hex, now + self.ttl[type_], role)
+        lifetime = self.access_ttl if type_ == "access" else self._refresh_ttl[kind]
+        claims = Claims(kind, type_, subject, family, uuid.uuid4().hex, now + lifetime, role)
         payload: dict[str, Any] = {
             "iss": self.issuer,
             "aud": self.audiences[kind],

@@ -17,6 +17,14 @@ from server.vendors.wechat import WeChatIdentity
 MAX_CLAIM = 50
 
 
+def _phone_taken() -> ApiError:
+    return ApiError(409, "phone_taken", "This phone number belongs to another account.")
+
+
+def _id_number_taken() -> ApiError:
+    return ApiError(409, "id_number_taken", "This ID number is bound to another account.")
+
+
 class Users:
     """Citizen accounts; phone and ID number go through `protector` both ways."""
 
@@ -94,20 +102,27 @@ class Users:
             canonical = normalize_id_number(id_number)
             if canonical is None:
                 raise ApiError(422, "invalid_id_number", "The ID number is not a valid 18-digit resident ID.")
+            id_hash = self.protector.lookup_hash(canonical, "user.id_number")
+            if await User.filter(id_number_hash=id_hash).exclude(id=user.id).exists():
+                raise _id_number_taken()
             user.id_number_encrypted = self.protector.encrypt(canonical, "user.id_number")
-            user.id_number_hash = self.protector.lookup_hash(canonical, "user.id_number")
+            user.id_number_hash = id_hash
             fields += ["id_number_encrypted", "id_number_hash"]
         if verified_phone is not None:
             taken = await User.filter(phone_hash=self.phone_hash(verified_phone)).exclude(id=user.id).exists()
             if taken:
-                raise ApiError(409, "phone_taken", "This phone number belongs to another account.")
+                raise _phone_taken()
             user.phone_encrypted = self.protector.encrypt(verified_phone, "user.phone")
             user.phone_hash = self.phone_hash(verified_phone)
             fields += ["phone_encrypted", "phone_hash"]
         try:
             await user.save(update_fields=fields)
-        except IntegrityError as exc:
-            raise ApiError(409, "phone_taken", "This phone number belongs to another account.") from exc
+        except IntegrityError as exc:  # a concurrent binding won the unique index: say which number
+            taken = (
+                "id_number_hash" in fields
+                and await User.filter(id_number_hash=user.id_number_hash).exclude(id=user.id).exists()
+            )
+            raise (_id_number_taken() if taken else _phone_taken()) from exc
         return user
 
 

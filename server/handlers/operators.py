@@ -9,8 +9,9 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, json
 
 from server.auth import audit
+from server.auth.audit import AuditDetail
 from server.auth.guards import client_ip, invalid_token, requires_operator
-from server.auth.operators import Role, operator_json
+from server.auth.operators import USERNAME_PATTERN, LoginRefused, Role, canonical_username, operator_json
 from server.auth.principal import Principal
 from server.auth.services import AuthServices
 from server.auth.tokens import InvalidToken
@@ -33,7 +34,7 @@ class RefreshBody(Strict):
 
 
 class CreateBody(Strict):
-    username: str = Field(pattern=r"^[A-Za-z0-9_.-]{3,64}$")
+    username: str = Field(pattern=USERNAME_PATTERN)
     password: str = Field(max_length=256)
     role: Role = "operator"
 
@@ -61,7 +62,13 @@ async def login(request: Request) -> HTTPResponse:
     """Username and password; repeated failures per username and per IP are answered 429."""
     body = parse_body(request, LoginBody)
     auth = services(request)
-    operator = await auth.operators.login(body.username, body.password, client_ip(request))
+    try:
+        operator = await auth.operators.login(body.username, body.password, client_ip(request))
+    except LoginRefused as exc:
+        who = Principal(kind="operator", id=exc.operator_id) if exc.operator_id else None
+        detail = {"username": canonical_username(body.username), "status": exc.status, "reason": exc.code}
+        await audit.record(who, "operators.login_failed", ip=client_ip(request), detail=detail)
+        raise
     pair = await auth.sessions.start("operator", operator.id, operator.role)
     actor = Principal(kind="operator", id=operator.id, role=operator.role)
     await audit.record(actor, "operators.login", ip=client_ip(request))
@@ -105,18 +112,39 @@ async def list_operators(request: Request) -> HTTPResponse:
 async def create_operator(request: Request) -> HTTPResponse:
     body = parse_body(request, CreateBody)
     operator = await services(request).operators.create(body.username, body.password, body.role)
+    request.ctx.audit_detail = {"target": operator.id, "username": operator.username, "role": operator.role}
     return json(operator_json(operator), status=201)
 
 
+def _requested_update(request: Request) -> AuditDetail:
+    """What a PATCH asked to change (the password only as "new"), audited even when refused."""
+    body = request.json if isinstance(request.json, dict) else {}
+    asked: AuditDetail = {"target": request.match_info.get("operator_id")}
+    for name in ("role", "active"):
+        if isinstance(body.get(name), str | bool):
+            asked[f"requested_{name}"] = body[name]
+    if "password" in body:
+        asked["requested_password"] = "new"
+    return asked
+
+
 @bp.patch("/operators/<operator_id:str>")
-@requires_operator("supervisor")
+@requires_operator("supervisor", detail=_requested_update)
 async def update_operator(request: Request, operator_id: str) -> HTTPResponse:
-    """Change role, active flag or password; existing sessions of that operator end at once."""
+    """Change role, active flag or password; existing sessions of that operator end at once.
+
+    A supervisor cannot deactivate itself, and the last active supervisor stays one (409).
+    """
     body = parse_body(request, UpdateBody)
     auth = services(request)
     operator, changed = await auth.operators.update(
-        operator_id, role=body.role, active=body.active, password=body.password
+        request.ctx.principal.id, operator_id, role=body.role, active=body.active, password=body.password
     )
+    request.ctx.audit_detail = {
+        "changed": ",".join(changed) or None,
+        "role": operator.role,
+        "active": operator.active,
+    }
     if changed:
         await auth.sessions.revoke_subject("operator", operator.id)
     return json(operator_json(operator))

@@ -22,7 +22,7 @@ class User(Model):
     phone_hash = fields.CharField(max_length=64, null=True, unique=True)
     name = fields.CharField(max_length=64, null=True)
     id_number_encrypted = fields.TextField(null=True)
-    id_number_hash = fields.CharField(max_length=64, null=True, db_index=True)
+    id_number_hash = fields.CharField(max_length=64, null=True, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -47,7 +47,7 @@ class RefreshToken(Model):
 
 
 class Operator(Model):
-    """A console account, role operator or supervisor, password as an argon2id hash."""
+    """A console account, username casefolded, role operator or supervisor, password as an argon2id hash."""
 
     id = fields.CharField(max_length=32, primary_key=True)
     username = fields.CharField(max_length=64, unique=True)
