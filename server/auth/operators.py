@@ -148,7 +148,7 @@ class Operators:
                 .values_list("id", flat=True)
             )
             operator = (
-                await Operator.get_or_none(id=operator_id).using_db(connection)
+                await Operator.get_or_none(id=operator_id, using_db=connection)
                 if len(operator_id) <= 32
                 else None
             )

@@ -66,7 +66,11 @@ async def login(request: Request) -> HTTPResponse:
         operator = await auth.operators.login(body.username, body.password, client_ip(request))
     except LoginRefused as exc:
         who = Principal(kind="operator", id=exc.operator_id) if exc.operator_id else None
-        detail = {"username": canonical_username(body.username), "status": exc.status, "reason": exc.code}
+        detail: AuditDetail = {
+            "username": canonical_username(body.username),
+            "status": exc.status,
+            "reason": exc.code,
+        }
         await audit.record(who, "operators.login_failed", ip=client_ip(request), detail=detail)
         raise
     pair = await auth.sessions.start("operator", operator.id, operator.role)
