@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -56,16 +57,18 @@ async def test_unreachable_database_fails_at_start_and_ping(make_settings) -> No
     assert not await db_ping()
 
 
-async def test_0003_casefolds_usernames_and_keeps_an_id_number_on_its_oldest_account(
+async def test_hardening_migration_casefolds_usernames_and_keeps_an_id_number_on_its_oldest_account(
     settings: Settings,
 ) -> None:
-    """Rows written under 0002 break 0003's rules; the migration resolves them instead of failing."""
+    """Rows written before `hardening_accounts` break its rules; it resolves them instead of failing."""
     from tortoise import connections
     from tortoise.migrations.api import migrate
 
     from server.db import tortoise_config
 
-    await migrate(config=tortoise_config(settings), target="models.0002_accounts")
+    hardening = importlib.import_module("server.migrations.0007_hardening_accounts")
+    [(_, previous)] = hardening.Migration.dependencies
+    await migrate(config=tortoise_config(settings), target=f"models.{previous}")
     await close_db()
     await init_db(settings)
     try:
