@@ -53,7 +53,7 @@ async def marriage_application(client: httpx.AsyncClient, sms) -> tuple[dict, di
 
 
 async def test_the_form_merges_fields_once_prefilled_from_the_profile(client, sms) -> None:
-    headers = await citizen(client, sms)
+    headers = await citizen(client, sms, id_number=ID_NUMBER)
     conversation_id, checklist = await reach_checklist(client, headers, MARRIAGE)
     response = await client.get(f"/api/v1/guide/conversations/{conversation_id}/form", headers=headers)
     assert response.status_code == 200, response.text

@@ -12,11 +12,10 @@ import jwt
 import pytest
 from argon2 import PasswordHasher
 
-from server.auth.identity import id_check_char
 from server.auth.operators import Operators
 from server.auth.tokens import TokenService
 from server.kv import MemoryKV
-from tests.fakes.auth import bearer, client, make_client, new_phone, sms, sms_login, wechat
+from tests.fakes.auth import bearer, client, make_client, new_id_number, new_phone, sms, sms_login, wechat
 from tests.test_auth_operators import PASSWORD, signed, supervisor_token
 
 USES_FIXTURES = (client, make_client, sms, wechat)
@@ -207,13 +206,8 @@ async def test_the_last_supervisor_stays_and_none_deactivates_itself(client, set
     assert await Operator.filter(role="supervisor", active=True).count() == 1
 
 
-def valid_id_number() -> str:
-    first17 = f"110105{1950 + uuid.uuid4().int % 50}0101{uuid.uuid4().int % 900 + 100}"
-    return first17 + id_check_char(first17)
-
-
 async def test_one_id_number_binds_one_account(client, sms) -> None:
-    number = valid_id_number()
+    number = new_id_number()
     first = await sms_login(client, sms[1], new_phone())
     second = await sms_login(client, sms[1], new_phone())
     ok = await client.put("/api/v1/me", json={"id_number": number}, headers=bearer(first["access_token"]))

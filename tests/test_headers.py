@@ -24,6 +24,9 @@ async def test_personal_answers_are_never_stored_and_nothing_is_sniffed(client, 
         "transcript": await client.get(
             f"/api/v1/guide/conversations/{conversation}", headers=bearer(tokens["access_token"])
         ),
+        "progress lookup": await client.get(
+            "/api/v1/progress", params={"receipt_no": "x", "query_code": "y"}
+        ),
         "refused": await client.get("/api/v1/me"),
         "unknown route": await client.get("/api/v1/nothing-here"),
     }

@@ -19,7 +19,7 @@ from server.auth.crypto import DataProtector
 from server.auth.departments import DepartmentKeys
 from server.config import Settings
 from server.kv import MemoryKV
-from tests.fakes.auth import bearer, new_phone, sms_login
+from tests.fakes.auth import bearer, new_id_number, new_phone, sms_login
 
 ID_NUMBER = "11010519491231002X"  # checksum-valid (GB 11643)
 SPOUSE_ID = "110102199003070018"  # checksum-valid
@@ -89,13 +89,16 @@ class Department:
         return await self.client.get(target, headers=signed(self.key_id, self.secret, "GET", target))
 
 
-async def citizen(client: httpx.AsyncClient, sms: Any, *, profile: bool = True) -> dict[str, str]:
-    """A logged-in citizen (with name and ID number in the profile): the bearer headers."""
+async def citizen(
+    client: httpx.AsyncClient, sms: Any, *, profile: bool = True, id_number: str | None = None
+) -> dict[str, str]:
+    """A logged-in citizen (with name and ID number, a fresh one unless given, in the profile): the
+    bearer headers."""
     pair = await sms_login(client, sms[1], new_phone())
     headers = bearer(pair["access_token"])
     if profile:
         response = await client.put(
-            "/api/v1/me", json={"name": "张三", "id_number": ID_NUMBER}, headers=headers
+            "/api/v1/me", json={"name": "张三", "id_number": id_number or new_id_number()}, headers=headers
         )
         assert response.status_code == 200, response.text
     return headers

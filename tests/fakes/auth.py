@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sanic import Sanic
 
+from server.auth.identity import id_check_char
 from server.config import Settings
 from server.db import apply_migrations
 from server.logs import JsonFormatter
@@ -91,6 +92,12 @@ async def client(make_client) -> httpx.AsyncClient:
 def new_phone() -> str:
     """A random valid mobile number, never one the SMS fake refuses, so tests never share limits."""
     return f"139{random.randrange(10**7, 10**8)}".replace("0000", "0001")
+
+
+def new_id_number() -> str:
+    """A random checksum-valid resident ID number: one account per number, so tests never share one."""
+    first17 = f"110105{random.randrange(1950, 2000)}0101{random.randrange(100, 1000)}"
+    return first17 + id_check_char(first17)
 
 
 def bearer(token: str) -> dict[str, str]:
