@@ -66,7 +66,7 @@ async def test_hardening_migration_casefolds_usernames_and_keeps_an_id_number_on
 
     from server.db import tortoise_config
 
-    hardening = importlib.import_module("server.migrations.0008_hardening_accounts")
+    hardening = importlib.import_module("server.migrations.0009_hardening_accounts")
     [(_, previous)] = hardening.Migration.dependencies
     await migrate(config=tortoise_config(settings), target=f"models.{previous}")
     await close_db()

@@ -54,7 +54,7 @@ async def unbind_repeated_id_numbers(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_applications')]
+    dependencies = [('models', '0008_push')]
 
     initial = False
 
