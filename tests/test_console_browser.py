@@ -5,15 +5,20 @@ under var/screenshots/ (the CI artifact)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync import client as ws_client
 
 from server.config import REPO_ROOT
 from tests.conftest import LiveServer
@@ -60,13 +65,33 @@ def wait_for(check: Callable[[], object], what: str, timeout: float = 20) -> obj
 
 
 class Citizen:
-    """A citizen's app: SMS login, messages to the guide, operator messages as they arrive."""
+    """A citizen's app: SMS login, messages to the guide, and the WebSocket (`/api/v1/ws`) on which
+    operators' chat messages arrive as `message` notifications, read on a thread of its own."""
 
     def __init__(self, client: httpx.Client, token: str) -> None:
         self.client = client
         self.headers = {"Authorization": f"Bearer {token}"}
         self.conversation_id: str | None = None
-        self.received: list[dict] = []
+        self.pushed: list[str] = []  # texts that arrived on the socket
+        url = str(client.base_url).replace("http://", "ws://").rstrip("/") + f"/api/v1/ws?token={token}"
+        self.socket = ws_client.connect(url, open_timeout=20)
+        self.synced = threading.Event()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        assert self.synced.wait(20), "the socket never said synced"
+
+    def _read(self) -> None:
+        with suppress(ConnectionClosed):
+            for raw in self.socket:
+                frame = json.loads(raw)
+                if frame["type"] == "synced":
+                    self.synced.set()
+                elif frame["type"] == "notification" and frame["notification"]["category"] == "message":
+                    self.pushed.append(frame["notification"]["data"]["text"])
+
+    def close(self) -> None:
+        self.socket.close()
+        self.reader.join(5)
 
     def say(self, text: str) -> dict:
         body = {"text": text, **({"conversation_id": self.conversation_id} if self.conversation_id else {})}
@@ -74,25 +99,7 @@ class Citizen:
         assert response.status_code == 200, response.text
         data = response.json()
         self.conversation_id = data["conversation_id"]
-        self._keep(data["reply"].get("operator_messages", []))
         return data
-
-    def _keep(self, messages: list[dict]) -> None:
-        known = {m["id"] for m in self.received}
-        self.received += [m for m in messages if m["id"] not in known]
-
-    def poll(self) -> list[dict]:
-        after = max((m["id"] for m in self.received), default=0)
-        response = self.client.get(
-            f"/api/v1/guide/conversations/{self.conversation_id}/handoff",
-            params={"after": after},
-            headers=self.headers,
-        )
-        self._keep(response.json()["operator_messages"])
-        return self.received
-
-    def texts(self) -> list[str]:
-        return [m["text"] for m in self.poll()]
 
 
 def shot(page, name: str) -> None:
@@ -217,27 +224,30 @@ def test_find_label_and_take_over(page, site) -> None:
     page.click("a[data-view='queue']")
     page.locator(".queue-item .claim").first.click()
     page.wait_for_selector("#chat-input")
-    wait_for(lambda: any("已接入" in t for t in citizen.texts()), "the citizen to hear the operator joined")
+    wait_for(lambda: any("已接入" in t for t in citizen.pushed), "the socket to say the operator joined")
     page.fill("#chat-input", "您好,我是客服小王。")
     page.get_by_role("button", name="查进度").click()
     page.click("#send")
     wait_for(
-        lambda: any(t.startswith("您好,我是客服小王。") for t in citizen.texts()),
-        "the operator's message",
+        lambda: any(t.startswith("您好,我是客服小王。") for t in citizen.pushed), "the operator's message"
     )
     held = citizen.say("我想问问养老金怎么领,我身份证110101195803071234")
     assert held["reply"]["type"] == "operator"  # the guide stays silent
+    # The same messages come again, once, with the reply to the citizen's next message.
+    assert [m["text"] for m in held["reply"]["operator_messages"]][-1].startswith("您好,我是客服小王。")
     page.locator(".bubble.citizen", has_text="养老金怎么领").wait_for()
     assert "110101********1234" in page.inner_text("#messages")
     shot(page, "06-takeover")
     page.click("#close")
-    wait_for(lambda: any("本次人工服务已结束" in t for t in citizen.texts()), "the closing message")
+    wait_for(lambda: any("本次人工服务已结束" in t for t in citizen.pushed), "the closing message")
+    citizen.close()
 
 
 def test_answer_a_bad_rating_and_read_statistics(page, site) -> None:
     client, base = site["client"], site["base"]
     citizen = citizen_login(site, "13912345671")
     citizen.say("我要退休了,要办什么")
+    citizen.close()
     # The citizen rates the conversation badly; a supervisor answers the follow-up case.
     options = client.get("/api/v1/rating-options").json()
     assert {"overdue", "extra_requirements"} <= {t["id"] for t in options["tags"] if t["bad"]}

@@ -154,6 +154,8 @@ async def test_statistics_for_supervisors(client, settings) -> None:
     assert figures["days"][-1]["turns"] == 3 and len(figures["days"]) == 15
     assert figures["first_reply_seconds"]["count"] == 1 and figures["first_reply_seconds"]["median"] >= 0
     assert {"bundle": "marriage", "conversations": 1} in figures["bundles"]
+    assert figures["overdue_tasks"] == 0 and figures["undelivered_notifications"] == 0
+    assert figures["failed_notifications"] == 0
     backwards = await client.get(
         "/api/v1/statistics",
         params={"since": "2026-03-02T00:00:00+08:00", "until": "2026-03-01T00:00:00"},

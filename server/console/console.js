@@ -586,8 +586,8 @@ async function statsView() {
       kpi("首次人工回复", first.median === null ? "—" : fmtWait(first.median) + "(中位)"),
       kpi("好差评均分", data.ratings.average === null ? "—" : data.ratings.average.toFixed(2)),
       kpi("差评按期办结", pct(data.bad_answered_in_time.share)),
-      kpi("超期部门任务", data.overdue_tasks === null ? "—" : data.overdue_tasks),
-      kpi("未送达通知", data.undelivered_notifications === null ? "—" : data.undelivered_notifications)),
+      kpi("超期部门任务", data.overdue_tasks),
+      kpi("未送达通知(待重试/失败)", `${data.undelivered_notifications} / ${data.failed_notifications}`)),
     h("div", { class: "grid2" }, h("div", { class: "card" }, h("h2", {}, "每日会话量"), charts.daily), h("div", { class: "card" }, h("h2", {}, "一件事分布"), charts.bundles),
       h("div", { class: "card" }, h("h2", {}, "未识别、澄清与转人工比例"), charts.rates), h("div", { class: "card" }, h("h2", {}, "好差评分布"), charts.ratings)));
   const make = (el, option) => { const chart = window.echarts.init(el); chart.setOption({ animation: false, textStyle: { fontFamily: "inherit" }, ...option }); };

@@ -70,5 +70,4 @@ async def statistics(request: Request) -> HTTPResponse:
     )
     flagged = await request.app.ctx.applications.overdue(request.app.ctx.knowledge.current.knowledge, day)
     overdue = sum(1 for tasks in flagged.values() for task in tasks if task["warning"] == "overdue")
-    # Undelivered notifications come from the push domain once it is served; unknown until then.
-    return json({**figures, "overdue_tasks": overdue, "undelivered_notifications": None})
+    return json({**figures, "overdue_tasks": overdue})

@@ -14,7 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from server.db import db_time
-from server.models import Case, Conversation, Handoff, Rating, Turn
+from server.models import Case, Conversation, Delivery, Handoff, Rating, Turn
+from server.push.queue import DEAD_LETTERS, pending_count
 
 
 def _days(since: dt.datetime, until: dt.datetime, zone: ZoneInfo) -> list[dt.date]:
@@ -65,6 +66,8 @@ async def statistics(
     late = sum(1 for c in followups if c.answered_at is not None and db_time(c.answered_at).date() > c.due_on)
     overdue_open = sum(1 for c in followups if c.answered_at is None and today > c.due_on)
     return {
+        "undelivered_notifications": await pending_count(),  # waiting for (another) try, now
+        "failed_notifications": await Delivery.filter(status__in=DEAD_LETTERS).count(),  # dead letters
         "since": since.isoformat(),
         "until": until.isoformat(),
         "days": [
