@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 import httpx
@@ -74,7 +74,8 @@ class Citizen:
         self.conversation_id: str | None = None
         self.pushed: list[str] = []  # texts that arrived on the socket
         url = str(client.base_url).replace("http://", "ws://").rstrip("/") + f"/api/v1/ws?token={token}"
-        self.socket = ws_client.connect(url, open_timeout=20)
+        self._stack = ExitStack()
+        self.socket = self._stack.enter_context(ws_client.connect(url, open_timeout=20))
         self.synced = threading.Event()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -90,7 +91,7 @@ class Citizen:
                     self.pushed.append(frame["notification"]["data"]["text"])
 
     def close(self) -> None:
-        self.socket.close()
+        self._stack.close()
         self.reader.join(5)
 
     def say(self, text: str) -> dict:
