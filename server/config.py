@@ -111,6 +111,7 @@ class Settings(BaseSettings):
     push_max_attempts: int = Field(default=8, ge=1, le=50)
     push_backoff_base_seconds: float = Field(default=2.0, gt=0)
     push_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    push_overdue_sweep_seconds: float = Field(default=900.0, gt=0)  # 超期提醒: how often workers look
     ws_heartbeat_seconds: float = Field(default=25.0, gt=0)
     ws_replay_limit: int = Field(default=200, ge=1, le=1000)
     ws_max_queued: int = Field(default=256, ge=1)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sanic import Sanic
 
-from server.push import ChatDelivery
+from server.clock import today
+from server.push import ChatDelivery, overdue
 from server.push.application_events import TimelineObserver
 from server.push.service import PushServices
 
@@ -13,12 +14,14 @@ async def _open(app: Sanic) -> None:
     settings = app.ctx.settings
     app.ctx.push = PushServices.build(settings, app.ctx.kv)
     # Every application change (timeline event) writes its notification in the change's transaction.
-    app.ctx.applications.on_change = TimelineObserver(
-        app.ctx.push.config, lambda: app.ctx.knowledge.current.knowledge
-    )
+    observer = TimelineObserver(app.ctx.push.config, lambda: app.ctx.knowledge.current.knowledge)
+    app.ctx.applications.on_change = observer
     # Operators' chat messages reach the citizen's socket and phone as `message` notifications.
     app.ctx.operators.takeover.deliver = ChatDelivery(app.ctx.push.config, app.ctx.kv)
     app.ctx.push.start(run_dispatcher=settings.push_dispatcher == "embedded")
+    app.ctx.push.keep(
+        overdue.run(observer, lambda: today(settings.timezone), settings.push_overdue_sweep_seconds)
+    )
 
 
 async def _close(app: Sanic) -> None:

@@ -15,7 +15,8 @@ from sanic import Sanic
 
 from server.config import Settings
 from server.db import apply_migrations
-from server.models import Delivery, Notification
+from server.models import Delivery, Notification, Task
+from server.push import overdue
 from tests.fakes.applications import Department, citizen
 from tests.fakes.auth import sms, vendor_settings, wechat
 from tests.fakes.operators import operator_login, say
@@ -152,3 +153,19 @@ async def test_an_operators_chat_reply_reaches_the_citizens_socket(served, setti
                 break
     assert live["category"] == "message" and live["data"]["conversation_id"] == cid
     assert "110101********1234" in live["body"] and "1990030712" not in str(live)
+
+
+async def test_an_overdue_task_is_told_once_per_due_day(served, settings, sms) -> None:
+    app, client, _ = served
+    application, headers = await marriage_application(client, sms)
+    civil = await Department.issue(client, settings, "civil_affairs")
+    task_id = by_item(application)["marriage_registration"]["id"]
+    await civil.event(task_id, "accepted", at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+    await Task.filter(id=task_id).update(due_on=dt.date.today() - dt.timedelta(days=3))
+    observer = app.ctx.applications.on_change
+    told = await asyncio.gather(*(overdue.sweep(observer, dt.date.today()) for _ in range(3)))
+    assert sum(told) == 1  # three workers sweeping at once tell it once
+    assert await overdue.sweep(observer, dt.date.today()) == 0
+    late = (await inbox(client, headers))[0]
+    assert late["category"] == "overdue" and "结婚登记" in late["title"]
+    assert "已超过承诺办理时限" in late["body"] and "民政" in late["body"]

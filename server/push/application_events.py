@@ -101,31 +101,39 @@ class TimelineObserver:
         self.config = config
         self.knowledge = knowledge
 
-    def change(self, application: Application, task: Task | None, event: TimelineEvent) -> ApplicationChange:
+    def change(
+        self,
+        application: Application,
+        task: Task | None,
+        kind: str,
+        detail: Mapping[str, Any],
+        event_id: int | str,
+    ) -> ApplicationChange:
         knowledge = self.knowledge()
         bundle = knowledge.bundles.get(application.bundle)
         department = knowledge.departments.get(task.department) if task else None
-        detail = dict(event.detail or {})
-        correction = detail.get("correction")
+        named = dict(detail or {})
+        correction = named.get("correction")
         if isinstance(correction, dict) and correction.get("materials"):
             names = [_material_name(knowledge, str(m)) for m in correction["materials"]]
-            detail["correction"] = {**correction, "materials": names}
+            named["correction"] = {**correction, "materials": names}
         return ApplicationChange(
-            event_id=event.id,
-            kind=event.kind,
+            event_id=event_id,
+            kind=kind,
             user_id=application.user_id,
             application_id=application.id,
             receipt_no=application.receipt_no,
             bundle=bundle.name if bundle else application.bundle,
             item=task.item_name if task else "",
             department=department.name if department else (task.department if task else ""),
-            detail=detail,
+            detail=named,
         )
 
     async def __call__(
         self, conn: BaseDBAsyncClient, application: Application, task: Task | None, event: TimelineEvent
     ) -> None:
-        await notify_change(conn, self.config, self.change(application, task, event))
+        change = self.change(application, task, event.kind, event.detail, event.id)
+        await notify_change(conn, self.config, change)
 
 
 def _material_name(knowledge: Knowledge, material_id: str) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -70,6 +72,7 @@ class PushServices:
     hub: Hub
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
+    _background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: Settings, kv: KV) -> PushServices:
@@ -84,8 +87,14 @@ class PushServices:
         if run_dispatcher:
             self._task = asyncio.create_task(self.dispatcher.run(self._stop))
 
+    def keep(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` in the background until the services stop."""
+        self._background.append(asyncio.create_task(work))
+
     async def stop(self) -> None:
         self._stop.set()
+        for task in self._background:
+            await cancel(task)
         if self._task:
             # Let the current batch finish and be recorded (a batch cut short is retaken after its lease).
             done, _ = await asyncio.wait({self._task}, timeout=10)
