@@ -1,4 +1,4 @@
-"""Push under load: N WebSocket clients on one worker, notifications at M per second.
+"""Push under load: N WebSocket clients on one worker, signed department events at M per second.
 
 Reports event → socket latency p50/p99, memory per open connection, and the dispatcher's throughput
 (deliveries/s, claimed, sent and recorded) against a bare INSERT of the same rows in the same run.
@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
+import hashlib
+import hmac
 import json
 import os
 import resource
@@ -32,12 +35,14 @@ from tortoise.transactions import in_transaction
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from server.auth.crypto import DataProtector  # noqa: E402
+from server.auth.departments import DepartmentKeys, string_to_sign  # noqa: E402
 from server.auth.tokens import TokenService  # noqa: E402
 from server.config import Settings  # noqa: E402
 from server.db import apply_migrations, close_db, init_db  # noqa: E402
-from server.kv import create_kv  # noqa: E402
-from server.models import Delivery, Notification  # noqa: E402
-from server.push import NewNotification, notify, wake  # noqa: E402
+from server.kv import MemoryKV, create_kv  # noqa: E402
+from server.models import Application, Delivery, Notification, Task  # noqa: E402
+from server.push import NewNotification, notify  # noqa: E402
 from server.push import sql as push_sql  # noqa: E402
 from server.push.service import PushServices, push_config  # noqa: E402
 
@@ -71,7 +76,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
-async def connect_all(base: str, tokens: list[str], received: dict[int, float]) -> list[asyncio.Task[None]]:
+async def connect_all(
+    base: str, tokens: list[str], received: dict[tuple[str, str], float]
+) -> list[asyncio.Task[None]]:
     """Open one socket per token (in waves, so the accept queue keeps up); record arrival times."""
     ready = 0
     done = asyncio.Event()
@@ -88,7 +95,8 @@ async def connect_all(base: str, tokens: list[str], received: dict[int, float]) 
                     if ready == len(tokens):
                         done.set()
                 elif frame["type"] == "notification":
-                    received.setdefault(frame["notification"]["id"], time.time())
+                    note = frame["notification"]
+                    received.setdefault((note["application_id"], note["category"]), time.time())
 
     tasks = []
     for start in range(0, len(tokens), 250):
@@ -101,33 +109,93 @@ async def connect_all(base: str, tokens: list[str], received: dict[int, float]) 
     return tasks
 
 
-async def publish_events(
-    settings: Settings, users: list[str], rate: float, seconds: float
-) -> dict[int, float]:
-    """Write notifications as a state change would (transaction, then wake), `rate` per second."""
-    config = push_config(settings)
-    kv = create_kv(settings.redis_url)
-    sent_at: dict[int, float] = {}
+def signed(key_id: str, secret: str, method: str, target: str, body: bytes) -> dict[str, str]:
+    """The department signature headers (README "Department keys")."""
+    timestamp, nonce = str(int(time.time())), uuid.uuid4().hex
+    message = string_to_sign(method, target, timestamp, nonce, body)
+    signature = hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+    return {"X-Api-Key": key_id, "X-Timestamp": timestamp, "X-Nonce": nonce, "X-Signature": signature}
+
+
+STEPS = [
+    ("accepted", {}),
+    ("in_review", {}),
+    ("approved", {}),
+    ("result_issued", {"result": {"method": "window", "pickup_place": "区政务服务中心3号窗口"}}),
+    ("done", {}),
+]
+
+
+async def make_tasks(users: list[str]) -> list[str]:
+    """One application with one civil-affairs task per citizen, written as the applications domain does."""
+    now = dt.datetime.now(dt.UTC)
+    tasks = []
+    for n, user in enumerate(users):
+        app_id, task_id = uuid.uuid4().hex, uuid.uuid4().hex
+        await Application.create(
+            id=app_id,
+            receipt_no=f"B{n:015d}",
+            query_code_hash="-",
+            query_code_encrypted="-",
+            user_id=user,
+            bundle="marriage",
+            items=["marriage_registration"],
+            form_encrypted="-",
+            knowledge_version="bench",
+            submitted_at=now,
+        )
+        await Task.create(
+            id=task_id,
+            application_id=app_id,
+            item="marriage_registration",
+            item_name="结婚登记",
+            department="civil_affairs",
+            status="submitted",
+        )
+        tasks.append(task_id)
+    return tasks
+
+
+async def post_events(
+    base: str, key: tuple[str, str], tasks: list[str], rate: float, seconds: float
+) -> dict[tuple[str, int], float]:
+    """Signed department events at `rate` per second over HTTP, each task walked through STEPS."""
+    sent_at: dict[tuple[str, int], float] = {}
     interval = 1 / rate
     started = time.perf_counter()
     n = 0
-    try:
+    pending: set[asyncio.Task[None]] = set()
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+
+        async def post(task_id: str, step: int) -> None:
+            status, extra = STEPS[step]
+            body = {
+                "event_id": f"{task_id}-{step}",
+                "task_id": task_id,
+                "status": status,
+                "occurred_at": (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=step)).isoformat(),
+                **extra,
+            }
+            raw = json.dumps(body, ensure_ascii=False).encode()
+            headers = signed(key[0], key[1], "POST", "/api/v1/departments/events", raw)
+            sent_at[(task_id, step)] = time.time()
+            response = await http.post(
+                "/api/v1/departments/events",
+                content=raw,
+                headers={**headers, "Content-Type": "application/json"},
+            )
+            assert response.status_code == 200, response.text
+
         while time.perf_counter() - started < seconds:
-            user = users[n % len(users)]
-            at = time.time()
-            async with in_transaction() as conn:
-                note = await notify(
-                    conn, config, NewNotification(user, "accepted", f"事项{n}已受理", "已受理")
-                )
-            await wake(kv)
-            assert note is not None
-            sent_at[note.id] = at
+            task_id, step = tasks[n % len(tasks)], (n // len(tasks)) % len(STEPS)
+            job = asyncio.create_task(post(task_id, step))
+            pending.add(job)
+            job.add_done_callback(pending.discard)
             n += 1
             delay = started + n * interval - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-    finally:
-        await kv.close()
+        await asyncio.gather(*pending)
     return sent_at
 
 
@@ -175,18 +243,25 @@ async def main_async(args: argparse.Namespace, settings: Settings, server_pgid: 
         tokens_service = TokenService(settings)
         users = [uuid.uuid4().hex for _ in range(args.clients)]
         tokens = [tokens_service.issue("user", "access", u, uuid.uuid4().hex)[0] for u in users]
+        tasks = await make_tasks(users)
+        owner = dict(await Task.all().values_list("id", "application_id"))
+        key = await DepartmentKeys(MemoryKV(), DataProtector(settings.data_encryption_key), 300).issue(
+            "civil_affairs"
+        )
         before = group_rss_kib(server_pgid)
-        received: dict[int, float] = {}
+        received: dict[tuple[str, str], float] = {}
         opened = time.perf_counter()
         clients = await connect_all(base, tokens, received)
         opened = time.perf_counter() - opened
         await asyncio.sleep(2)
         after = group_rss_kib(server_pgid)
-        sent_at = await publish_events(settings, users, args.rate, args.seconds)
+        http_base = base.replace("ws://", "http://")
+        sent_at = await post_events(http_base, key, tasks, args.rate, args.seconds)
+        wanted = {(owner[t], STEPS[step][0]): at for (t, step), at in sent_at.items()}
         deadline = time.monotonic() + 30
-        while len(set(sent_at) & set(received)) < len(sent_at) and time.monotonic() < deadline:
+        while len(set(wanted) & set(received)) < len(wanted) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
-        latencies = [(received[i] - sent_at[i]) * 1000 for i in sent_at if i in received]
+        latencies = [(received[k] - wanted[k]) * 1000 for k in wanted if k in received]
         for task in clients:
             task.cancel()
         await asyncio.gather(*clients, return_exceptions=True)
@@ -196,8 +271,8 @@ async def main_async(args: argparse.Namespace, settings: Settings, server_pgid: 
             f"{(after - before) / max(1, args.clients):.1f} KiB per open connection"
         )
         print(
-            f"events: {len(sent_at)} at {args.rate}/s for {args.seconds:.0f} s; "
-            f"delivered to the socket: {len(latencies)}"
+            f"department events: {len(wanted)} signed POSTs at {args.rate}/s for {args.seconds:.0f} s; "
+            f"notifications on the socket: {len(latencies)}"
         )
         print(
             f"event -> socket latency: p50 {percentile(latencies, 0.5):.1f} ms, "
@@ -257,13 +332,14 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "WS_HEARTBEAT_SECONDS": "60",
     }
+    server_log = (work / "server.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "server"],
         cwd=REPO,
         env=env,
         start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard)),
     )
     try:
@@ -275,9 +351,16 @@ def main() -> None:
                 pass
             time.sleep(0.1)
         asyncio.run(main_async(args, settings, server.pid, f"ws://127.0.0.1:{port}"))
+    except Exception:
+        print((work / "server.log").read_text(errors="replace")[-3000:], file=sys.stderr)
+        raise
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
         redis.terminate()
         redis.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)

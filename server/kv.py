@@ -118,8 +118,13 @@ class RedisKV:
     # a counter without a TTL that never goes away.
     _DECR = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECR', KEYS[1]) end return 0"
 
-    def __init__(self, url: str) -> None:
-        self._redis = aioredis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
+    def __init__(self, url: str, max_connections: int = 100) -> None:
+        # A burst (thousands of sockets connecting at once) waits for a free connection instead of
+        # failing with "Too many connections"; each pub/sub subscription holds one for its lifetime.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, decode_responses=True, health_check_interval=30, max_connections=max_connections, timeout=10
+        )
+        self._redis = aioredis.Redis.from_pool(pool)
         self._incr = self._redis.register_script(self._INCR)
         self._decr = self._redis.register_script(self._DECR)
 

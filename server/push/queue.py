@@ -68,8 +68,18 @@ async def record(token: str, results: Sequence[tuple[Delivery, Outcome]], policy
     if not results:
         return
     now = now_ms()
+    plain = [d.id for d, o in results if o.kind == "sent" and o.vendor_ref is None]
     async with in_transaction() as conn:
+        if plain:  # most rows (the socket channel): one statement for all of them
+            await sql.execute(
+                conn,
+                "UPDATE push_delivery SET status = 'sent', sent_ms = ?, error_code = NULL, error = NULL, "
+                f"claim = NULL WHERE claim = ? AND id IN ({', '.join('?' * len(plain))})",
+                [now, token, *plain],
+            )
         for delivery, outcome in results:
+            if outcome.kind == "sent" and outcome.vendor_ref is None:
+                continue
             if outcome.kind == "sent":
                 await sql.execute(
                     conn,
