@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, suppress
 from pathlib import Path
@@ -23,6 +22,7 @@ from websockets.sync import client as ws_client
 from server.config import REPO_ROOT
 from tests.conftest import LiveServer
 from tests.fakes.auth import sms, vendor_settings, wechat
+from tests.fakes.waiting import wait_until
 
 USES_FIXTURES = (sms, wechat)
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -53,15 +53,9 @@ def browser() -> Iterator:
         browser.close()
 
 
-def wait_for(check: Callable[[], object], what: str, timeout: float = 20) -> object:
-    """Poll `check` until it returns something truthy (the event waited for), or fail saying what."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+def wait_for(check: Callable[[], object], what: str, timeout: float = 20) -> None:
+    """Wait for the event `check` looks for, or fail saying what was awaited."""
+    assert wait_until(check, timeout), f"timed out waiting for {what}"
 
 
 class Citizen:

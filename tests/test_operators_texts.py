@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import time
 from pathlib import Path
 
 import httpx
@@ -15,6 +14,7 @@ import yaml
 from server.config import REPO_ROOT
 from server.operators.errors import OperatorsConfigError
 from server.operators.texts import load_operators_knowledge
+from tests.fakes.waiting import wait_until
 
 REAL = load_operators_knowledge(REPO_ROOT / "knowledge")
 
@@ -87,12 +87,3 @@ def test_a_knowledge_reload_rereads_the_file_and_refuses_a_broken_one(live_serve
     server.process.send_signal(signal.SIGHUP)
     assert wait_until(lambda: "operators.yaml reload refused" in server.output())
     assert "排队太久" in tag_texts()  # the previous texts keep serving
-
-
-def wait_until(condition, timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
@@ -109,18 +111,18 @@ async def send(request: Request, handoff_id: str) -> HTTPResponse:
 @requires_operator()
 async def release(request: Request, handoff_id: str) -> HTTPResponse:
     """Hand the conversation back to the guide."""
-    handoff = await _takeover(request).end(
-        handoff_id, request.ctx.principal.id, "returned", supervisor=_is_supervisor(request)
-    )
-    return json({"handoff": handoff})
+    return await _end(request, handoff_id, "returned")
 
 
 @bp.post("/handoffs/<handoff_id:str>/close")
 @requires_operator()
 async def close(request: Request, handoff_id: str) -> HTTPResponse:
-    handoff = await _takeover(request).end(
-        handoff_id, request.ctx.principal.id, "closed", supervisor=_is_supervisor(request)
-    )
+    return await _end(request, handoff_id, "closed")
+
+
+async def _end(request: Request, handoff_id: str, how: Literal["returned", "closed"]) -> HTTPResponse:
+    principal = request.ctx.principal
+    handoff = await _takeover(request).end(handoff_id, principal.id, how, supervisor=_is_supervisor(request))
     return json({"handoff": handoff})
 
 
