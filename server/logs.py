@@ -8,10 +8,11 @@ import logging
 import sys
 import time
 
-from server.privacy import mask_text
+from server.privacy import mask_data, mask_text
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
+_SQL_ECHOING = ("tortoise", "aiosqlite", "asyncpg", "pypika")
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
@@ -31,7 +32,7 @@ class JsonFormatter(logging.Formatter):
             entry["request_id"] = request_id
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_"):
-                entry[key] = mask_text(value) if isinstance(value, str) else value
+                entry[key] = mask_data(value)
         if record.exc_info:
             entry["exc"] = mask_text(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
@@ -49,4 +50,6 @@ def setup_logging(level: str) -> None:
         logger.handlers[:] = []
         logger.propagate = True
     logging.getLogger("sanic.access").setLevel(logging.WARNING)
-    logging.getLogger("tortoise").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # At DEBUG these echo every SQL statement with its parameters (names, password hashes, texts).
+    for name in _SQL_ECHOING:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
