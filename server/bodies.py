@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+import re
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sanic import Request
@@ -11,6 +12,30 @@ from sanic.headers import parse_content_header
 from server.errors import ApiError
 
 M = TypeVar("M", bound=BaseModel)
+
+# NUL cannot be stored in PostgreSQL text and a lone UTF-16 surrogate cannot be encoded as UTF-8
+# (SQLite, logs, JSON out): refused at the edge so no such string gets further.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _has_unstorable(value: Any) -> bool:
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_unstorable(k) or _has_unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_unstorable(item) for item in value)
+    return False
+
+
+def refuse_unstorable(value: Any) -> None:
+    """400 unsupported_character when any string in `value` holds NUL or a lone surrogate."""
+    if _has_unstorable(value):
+        raise ApiError(
+            400,
+            "unsupported_character",
+            "Text must not contain NUL (\\u0000) or unpaired surrogates (\\ud800-\\udfff).",
+        )
 
 
 def _declares_json(content_type: str) -> bool:
@@ -35,6 +60,7 @@ def json_object(request: Request) -> dict:
         raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from exc
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
+    refuse_unstorable(body)
     return body
 
 
@@ -56,8 +82,12 @@ def parse_body(request: Request, model: type[M]) -> M:
 
 
 def parse_query(request: Request, model: type[M]) -> M:
-    """Validate single-valued query arguments against `model`; 422 on bad values."""
-    args = {key: values[-1] for key, values in request.args.items()}
+    """Validate single-valued query arguments against `model`; 422 on bad values.
+
+    Blank values are kept (`?date=` is a bad date, not an absent one).
+    """
+    args = {key: values[-1] for key, values in request.get_args(keep_blank_values=True).items()}
+    refuse_unstorable(args)
     try:
         return model.model_validate(args)
     except ValidationError as exc:

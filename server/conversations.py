@@ -6,6 +6,7 @@ On Redis every worker and host continues any conversation; on the in-process sta
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -25,9 +26,18 @@ class ConversationRecord:
     state: dict[str, Any] = field(default_factory=dict)
 
 
+ID_PATTERN = r"^[0-9a-f]{32}$"
+_ID = re.compile(ID_PATTERN.strip("^$"))
+
+
 def new_conversation_id() -> str:
     """32 hex characters: unguessable, since holding the id is what lets a guest read it."""
     return uuid.uuid4().hex
+
+
+def is_conversation_id(value: str) -> bool:
+    """True when `value` could be an id we issued (anything else names no conversation)."""
+    return _ID.fullmatch(value) is not None
 
 
 class ConversationStore:

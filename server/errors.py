@@ -7,6 +7,7 @@ import logging
 from sanic import Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
+from tortoise.exceptions import ValidationError as OrmValidationError
 
 from server.applications.errors import ApplicationError
 from server.operators.errors import OperatorsError
@@ -80,6 +81,11 @@ def _handle(request: Request, exc: Exception) -> HTTPResponse:
             code, message = "invalid_json", "The request body is not valid JSON."
         headers = dict(getattr(exc, "headers", None) or {})
         return error_response(status, code, message, headers)
+    if isinstance(exc, OrmValidationError):
+        # A value the edge should have refused (the column is shorter, the type another): still the
+        # client's input, so a 422 -- and a warning, so the edge gets the check it lacks.
+        log.warning("the ORM refused a value on %s %s: %s", request.method, request.path, exc)
+        return error_response(422, "validation_error", "A value in the request is too long or malformed.")
     log.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, "internal_error", "Something went wrong on our side; please try again.")
 

@@ -24,6 +24,7 @@ KEY_HEADER = "x-api-key"
 TIMESTAMP_HEADER = "x-timestamp"
 NONCE_HEADER = "x-nonce"
 SIGNATURE_HEADER = "x-signature"
+_TIMESTAMP = re.compile(r"^[0-9]{1,12}$")  # ASCII digits only: str.isdigit() also takes "²"
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _DEPARTMENT = re.compile(r"^[a-z0-9_-]{2,64}$")
 
@@ -61,7 +62,7 @@ class DepartmentKeys:
         key_id, timestamp, nonce, signature = (
             headers.get(name, "") for name in (KEY_HEADER, TIMESTAMP_HEADER, NONCE_HEADER, SIGNATURE_HEADER)
         )
-        if not (key_id and timestamp.isdigit() and _NONCE.match(nonce) and signature):
+        if not (key_id and _TIMESTAMP.match(timestamp) and _NONCE.match(nonce) and signature):
             raise _refused("X-Api-Key, X-Timestamp, X-Nonce and X-Signature are all required.")
         if abs(time.time() - int(timestamp)) > self.max_skew:
             raise _refused("X-Timestamp is too far from the server's clock.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, json
@@ -12,6 +14,7 @@ from server.auth.sms_codes import describe_send
 from server.auth.tokens import InvalidToken
 from server.auth.users import claim_conversations, parse_phone
 from server.bodies import parse_body
+from server.conversations import ID_PATTERN as CONVERSATION_ID
 
 bp = Blueprint("auth", url_prefix="/api/v1")
 
@@ -44,7 +47,9 @@ class ProfileUpdate(Strict):
 
 
 class ClaimBody(Strict):
-    conversation_ids: list[str] = Field(min_length=1, max_length=50)
+    conversation_ids: list[Annotated[str, Field(pattern=CONVERSATION_ID)]] = Field(
+        min_length=1, max_length=50
+    )
 
 
 def services(request: Request) -> AuthServices:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, Request
@@ -16,8 +17,10 @@ from server.auth.principal import Principal
 from server.auth.services import AuthServices
 from server.auth.tokens import InvalidToken
 from server.bodies import parse_body, parse_query
+from server.errors import ApiError
 
 bp = Blueprint("operators", url_prefix="/api/v1")
+_OPERATOR_ID = re.compile(r"[0-9a-f]{32}")  # as Operators.create issues them
 
 
 class Strict(BaseModel):
@@ -46,9 +49,9 @@ class UpdateBody(Strict):
 
 
 class AuditQuery(Strict):
-    actor_id: str | None = None
-    conversation_id: str | None = None
-    application_id: str | None = None
+    actor_id: str | None = Field(default=None, max_length=40)
+    conversation_id: str | None = Field(default=None, max_length=32)
+    application_id: str | None = Field(default=None, max_length=64)
     before: dt.datetime | None = None
     limit: int = Field(default=50, ge=1, le=200)
 
@@ -139,6 +142,8 @@ async def update_operator(request: Request, operator_id: str) -> HTTPResponse:
 
     A supervisor cannot deactivate itself, and the last active supervisor stays one (409).
     """
+    if not _OPERATOR_ID.fullmatch(operator_id):
+        raise ApiError(404, "operator_not_found", "No such operator.")
     body = parse_body(request, UpdateBody)
     auth = services(request)
     operator, changed = await auth.operators.update(
