@@ -8,6 +8,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -29,3 +30,7 @@ def render() -> tuple[bytes, str]:
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(), CONTENT_TYPE_LATEST
+
+
+TURNS_QUEUED = Gauge("guide_turns_queued", "Guide turns waiting to be written", multiprocess_mode="livesum")
+TURNS_SET_ASIDE = Counter("guide_turns_set_aside_total", "Guide turns the database refused")

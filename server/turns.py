@@ -1,12 +1,17 @@
 """Every guide turn recorded for operators, off the request's hot path.
 
-Handlers call `TurnRecorder.record` (no I/O); a background task writes the queue in batches every
-`flush_seconds` or as soon as `batch_size` turns wait, upserting each Conversation row. The task starts
-with the first turn, inside a request, because tortoise keeps its connections in a contextvar and a
-task started in a start-up listener broke the database for requests. `stop` lets a write under way
-finish (cancelling it mid-transaction lost the batch) and writes what is left, so a clean shutdown
-loses nothing. A failed write keeps the turns for the next try. Under a saturated event loop the
-writer lags and catches up when the load eases; the queue is in memory until then.
+Handlers await `TurnRecorder.record` (no I/O while there is room); a background task writes the queue
+in batches every `flush_seconds` or as soon as `batch_size` turns wait, upserting each Conversation row.
+The queue holds at most `max_pending` turns, counting those being written: past that, requests wait for
+the writer (back-pressure), so under load the writer gets its share of the loop and a crash can lose
+at most that many. The task starts with the first turn, inside a request, because tortoise keeps its
+connections in a contextvar and a task started in a start-up listener broke the database for requests.
+
+A write that fails while the database answers is retried row by row: a row the database refuses
+(text it cannot encode) is set aside with a masked log line and the others are written, so no row can
+block the queue. While the database does not answer, the turns stay queued for the next try. `stop`
+lets a write under way finish (cancelling it mid-transaction lost the batch), writes what is left and
+gives up after `stop_seconds`, saying how many turns it could not write.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+from server import metrics
+from server.db import db_ping
 from server.models import Conversation, Turn
 from server.privacy import mask_text
 
@@ -45,24 +52,52 @@ class TurnRecord:
 
 
 class TurnRecorder:
-    """A queue of turns and the task that writes it to the database in batches."""
+    """A bounded queue of turns and the task that writes it to the database in batches."""
 
-    def __init__(self, flush_seconds: float, batch_size: int = 2000) -> None:
+    def __init__(
+        self,
+        flush_seconds: float,
+        batch_size: int = 2000,
+        max_pending: int = 5000,
+        stop_seconds: float = 5.0,
+    ) -> None:
         self.flush_seconds = flush_seconds
         self.batch_size = batch_size
+        self.max_pending = max_pending
+        self.stop_seconds = stop_seconds
         self._pending: list[TurnRecord] = []
+        self._in_flight = 0
         self._full = asyncio.Event()
+        self._room = asyncio.Event()
+        self._room.set()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
-    def record(self, turn: TurnRecord) -> None:
-        """Queue one turn; never waits on the database. The writer starts with the first turn."""
-        if self._task is None:
+    @property
+    def depth(self) -> int:
+        """Turns not yet in the database: queued and being written."""
+        return len(self._pending) + self._in_flight
+
+    def _changed(self) -> None:
+        metrics.TURNS_QUEUED.set(self.depth)
+        if self.depth < self.max_pending:
+            self._room.set()
+        else:
+            self._room.clear()
+            self._full.set()
+
+    async def record(self, turn: TurnRecord) -> None:
+        """Queue one turn, first waiting for room while the queue is full. Starts the writer."""
+        if self._task is None and not self._stopping:
             self._task = asyncio.create_task(self._run())
+        while self.depth >= self.max_pending and not self._stopping:
+            self._full.set()
+            await self._room.wait()
         self._pending.append(turn)
         if len(self._pending) >= self.batch_size:
             self._full.set()
+        self._changed()
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -71,29 +106,75 @@ class TurnRecorder:
             self._full.clear()
             try:
                 await self.flush()
-            except Exception:  # the turns stay queued; the next round tries again
+            except Exception:  # the database does not answer: the turns stay queued for the next round
                 log.exception("writing guide turns failed; will retry")
 
     async def flush(self) -> int:
-        """Write every queued turn now; returns how many were written."""
+        """Write every queued turn now; returns how many were written or set aside.
+
+        Raises only when the database does not answer; the unwritten turns are queued again.
+        """
         async with self._lock:
             batch, self._pending = self._pending, []
-            for start in range(0, len(batch), WRITE_CHUNK):
-                try:
-                    await _write(batch[start : start + WRITE_CHUNK])
-                except BaseException:
-                    self._pending = batch[start:] + self._pending
-                    raise
-            return len(batch)
+            self._in_flight = len(batch)
+            try:
+                for start in range(0, len(batch), WRITE_CHUNK):
+                    try:
+                        await _write_isolating(batch[start : start + WRITE_CHUNK])
+                    except BaseException:
+                        self._pending = batch[start:] + self._pending
+                        raise
+                    self._in_flight = max(0, len(batch) - start - WRITE_CHUNK)
+                    self._changed()
+                return len(batch)
+            finally:
+                self._in_flight = 0
+                self._changed()
 
     async def stop(self) -> None:
-        """Let the writer finish the write under way, then write what is left."""
+        """Let the writer finish the write under way, then write what is left, within `stop_seconds`."""
         self._stopping = True
-        if self._task is not None:
-            self._full.set()
-            await self._task
-            self._task = None
-        await self.flush()
+        self._room.set()  # nobody waits for room any more
+        try:
+            async with asyncio.timeout(self.stop_seconds):
+                if self._task is not None:
+                    self._full.set()
+                    await self._task
+                    self._task = None
+                await self.flush()
+        except Exception:
+            log.exception("stopping with guide turns unwritten", extra={"unwritten": self.depth})
+
+
+async def _write_isolating(chunk: list[TurnRecord]) -> None:
+    """Write `chunk`; if the database refuses it while answering, write its rows one by one."""
+    try:
+        await _write(chunk)
+        return
+    except Exception:
+        if not await db_ping():
+            raise
+    for turn in chunk:
+        try:
+            await _write([turn])
+        except Exception as exc:
+            if not await db_ping():
+                raise
+            metrics.TURNS_SET_ASIDE.inc()
+            log.error(
+                "guide turn set aside: the database refused it",
+                extra={
+                    "conversation_id": turn.conversation_id,
+                    "seq": turn.seq,
+                    "text": _loggable(mask_text(turn.text[:200])),
+                    "error": _loggable(f"{type(exc).__name__}: {str(exc)[:300]}"),
+                },
+            )
+
+
+def _loggable(text: str) -> str:
+    """`text` with what UTF-8 cannot carry (lone surrogates) written as escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 async def _write(batch: list[TurnRecord]) -> None:

@@ -167,7 +167,7 @@ async def test_recorder_writes_in_batches_and_everything_on_stop(migrated: Setti
         recorder = TurnRecorder(flush_seconds=3600, batch_size=1000)
         now = dt.datetime.now(dt.UTC)
         for seq in (1, 2, 3):
-            recorder.record(
+            await recorder.record(
                 TurnRecord(
                     "c" * 32,
                     None,
@@ -200,7 +200,7 @@ async def test_a_large_batch_is_written_whole_in_chunks(migrated: Settings) -> N
         count = WRITE_CHUNK * 2 + 7
         for seq in range(1, count + 1):
             turn = TurnRecord("e" * 32, None, seq, "领证", "marriage", 0.9, "question", {}, 1.0, now)
-            recorder.record(turn)
+            await recorder.record(turn)
         assert await recorder.flush() == count
         assert await Turn.filter(conversation_id="e" * 32).count() == count
         assert (await Conversation.get(id="e" * 32)).turn_count == count
@@ -218,9 +218,9 @@ async def test_a_queued_guest_turn_never_empties_a_claimed_owner(migrated: Setti
         def turn(seq: int, user_id: str | None) -> TurnRecord:
             return TurnRecord("d" * 32, user_id, seq, "领证", "marriage", 0.9, "question", {}, 1.0, now)
 
-        recorder.record(turn(1, "u-1"))
+        await recorder.record(turn(1, "u-1"))
         await recorder.flush()
-        recorder.record(turn(2, None))  # written by another worker before the claim reached it
+        await recorder.record(turn(2, None))  # written by another worker before the claim reached it
         await recorder.stop()
         conversation = await Conversation.get(id="d" * 32)
         assert conversation.user_id == "u-1" and conversation.turn_count == 2
