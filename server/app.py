@@ -30,6 +30,7 @@ from server.kv import create_kv
 from server.logs import request_id_var, setup_logging
 from server.operators_service import install_operators
 from server.push_lifecycle import install_push
+from server.requests import TimedBodyRequest
 from server.response_headers import install_response_headers
 from server.turns import TurnRecorder
 
@@ -46,7 +47,7 @@ def create_app(
     `knowledge` lets one process serve several apps from one loaded knowledge base (tests do).
     """
     setup_logging(settings.log_level)
-    app = Sanic(name, configure_logging=False)
+    app = Sanic(name, configure_logging=False, request_class=TimedBodyRequest)
     app.config.update(
         {
             "ACCESS_LOG": False,
@@ -54,6 +55,7 @@ def create_app(
             "REQUEST_MAX_SIZE": max(1_000_000, settings.upload_max_bytes + 64 * 1024),
             "FALLBACK_ERROR_FORMAT": "json",
             "KEEP_ALIVE_TIMEOUT": 75,
+            "REQUEST_TIMEOUT": settings.request_timeout_seconds,
         }
     )
     app.ctx.settings = settings
@@ -80,11 +82,11 @@ async def _open_resources(app: Sanic) -> None:
     app.ctx.knowledge = app.ctx.preloaded_knowledge or await asyncio.get_running_loop().run_in_executor(
         None, KnowledgeService, settings.knowledge_dir
     )
-    app.ctx.kv = create_kv(settings.redis_url)
+    app.ctx.kv = create_kv(settings.redis_url, settings.memory_kv_max_keys)
     await init_db(settings)
     app.ctx.background = set()
     app.ctx.conversations = ConversationStore(app.ctx.kv, settings.conversation_ttl_seconds)
-    app.ctx.turns = TurnRecorder(settings.turn_flush_seconds)
+    app.ctx.turns = TurnRecorder(settings.turn_flush_seconds, max_pending=settings.turn_queue_max)
     app.ctx.applications = Applications(
         DataProtector(settings.data_encryption_key), settings.timezone, settings.overdue_warning_working_days
     )

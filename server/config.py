@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     conversation_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     max_text_length: int = Field(default=500, ge=1)
     turn_flush_seconds: float = Field(default=0.5, gt=0)
+    turn_queue_max: int = Field(default=5000, ge=10)  # turns waiting for the writer; requests wait beyond
+    guide_ip_messages_per_minute: int = Field(default=120, ge=1)
+    guide_ip_conversations_per_minute: int = Field(default=30, ge=1)
+    memory_kv_max_keys: int = Field(default=100_000, ge=100)  # the in-process kv (no REDIS_URL)
+    request_timeout_seconds: float = Field(default=10, gt=0)  # to receive a request's headers and body
 
     # Accounts and access (server/auth): tokens, personal-data encryption, vendors, limits.
     jwt_algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"

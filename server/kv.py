@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Protocol
@@ -32,18 +34,53 @@ class KV(Protocol):
 
 
 class MemoryKV:
-    """In-process stand-in: one dict with expiry times and asyncio queues for subscribers."""
+    """In-process stand-in: one dict with expiry times and asyncio queues for subscribers.
 
-    def __init__(self) -> None:
-        self._data: dict[str, tuple[str, float | None]] = {}
+    Bounded like a Redis with `maxmemory-policy allkeys-lru`: every write first drops the keys that
+    have expired (a heap ordered by expiry, so idle keys do not stay for their whole TTL), and past
+    `max_keys` the least recently used key is evicted.
+    """
+
+    def __init__(self, max_keys: int = 100_000) -> None:
+        self.max_keys = max_keys
+        self.evicted = 0
+        self._data: OrderedDict[str, tuple[str, float | None]] = OrderedDict()
+        self._expiries: list[tuple[float, str]] = []
         self._subscribers: dict[str, set[asyncio.Queue[str]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._data)
 
     def _live(self, key: str) -> tuple[str, float | None] | None:
         entry = self._data.get(key)
         if entry and entry[1] is not None and entry[1] <= time.monotonic():
             del self._data[key]
             return None
+        if entry:
+            self._data.move_to_end(key)
         return entry
+
+    def _expire(self) -> None:
+        """Drop every expired key; rebuild the heap when stale entries (renewed TTLs) pile up."""
+        now = time.monotonic()
+        while self._expiries and self._expiries[0][0] <= now:
+            _, key = heapq.heappop(self._expiries)
+            entry = self._data.get(key)
+            if entry is not None and entry[1] is not None and entry[1] <= now:
+                del self._data[key]
+        if len(self._expiries) > 2 * len(self._data) + 1024:
+            self._expiries = [(e[1], k) for k, e in self._data.items() if e[1] is not None]
+            heapq.heapify(self._expiries)
+
+    def _store(self, key: str, value: str, expires_at: float | None) -> None:
+        self._expire()
+        self._data[key] = (value, expires_at)
+        self._data.move_to_end(key)
+        if expires_at is not None:
+            heapq.heappush(self._expiries, (expires_at, key))
+        while len(self._data) > self.max_keys:
+            self._data.popitem(last=False)
+            self.evicted += 1
 
     @staticmethod
     def _expiry(ttl: float | None) -> float | None:
@@ -54,12 +91,12 @@ class MemoryKV:
         return entry[0] if entry else None
 
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
-        self._data[key] = (value, self._expiry(ttl))
+        self._store(key, value, self._expiry(ttl))
 
     async def set_if_absent(self, key: str, value: str, ttl: float) -> bool:
         if self._live(key):
             return False
-        self._data[key] = (value, self._expiry(ttl))
+        self._store(key, value, self._expiry(ttl))
         return True
 
     async def delete(self, key: str) -> None:
@@ -68,7 +105,7 @@ class MemoryKV:
     async def incr(self, key: str, ttl: float) -> int:
         entry = self._live(key)
         if entry is None:
-            self._data[key] = ("1", self._expiry(ttl))
+            self._store(key, "1", self._expiry(ttl))
             return 1
         value = int(entry[0]) + 1
         self._data[key] = (str(value), entry[1])
@@ -178,6 +215,6 @@ class RedisKV:
         await self._redis.aclose()
 
 
-def create_kv(redis_url: str | None) -> KV:
-    """Redis when configured, else the in-process stand-in."""
-    return RedisKV(redis_url) if redis_url else MemoryKV()
+def create_kv(redis_url: str | None, memory_max_keys: int = 100_000) -> KV:
+    """Redis when configured, else the in-process stand-in holding at most `memory_max_keys` keys."""
+    return RedisKV(redis_url) if redis_url else MemoryKV(memory_max_keys)

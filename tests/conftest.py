@@ -26,6 +26,9 @@ from server.knowledge_service import KnowledgeService
 from server.kv import KV, create_kv
 
 BACKENDS = ["embedded", "real"]
+# Every test talks from 127.0.0.1 and the real backend shares one Redis: the guide's per-address
+# limits are lifted except where a test sets them (tests/test_throttle.py).
+UNTHROTTLED = {"guide_ip_messages_per_minute": 10**6, "guide_ip_conversations_per_minute": 10**6}
 
 
 def real_url(name: str) -> str:
@@ -66,6 +69,7 @@ def make_settings(tmp_path: Path):
             "database_url": f"sqlite://{tmp_path / 'test.sqlite3'}",
             "log_level": "WARNING",
             "upload_dir": tmp_path / "uploads",
+            **UNTHROTTLED,
         }
         values.update(overrides)
         return Settings(**values)
@@ -177,7 +181,8 @@ class LiveServer:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        full_env = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(self.port)}
+        unthrottled = {name.upper(): str(value) for name, value in UNTHROTTLED.items()}
+        full_env = {**os.environ, **unthrottled, **env, "HOST": "127.0.0.1", "PORT": str(self.port)}
         with log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "server"],

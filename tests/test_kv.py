@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from server.kv import KV
+from server.kv import KV, MemoryKV
 
 
 def key() -> str:
@@ -84,3 +84,33 @@ async def test_decr_gives_back_a_count_and_never_revives_an_expired_counter(kv: 
     await asyncio.sleep(0.4)
     await kv.decr(k)  # the counter expired: nothing is created
     assert await kv.get(k) is None and await kv.ttl(k) is None
+
+
+async def test_memory_kv_drops_expired_keys_without_reading_them() -> None:
+    store = MemoryKV()
+    for n in range(1000):
+        await store.set(f"idle:{n}", "v", ttl=0.05)
+    await store.set("kept", "v", ttl=60)
+    await asyncio.sleep(0.1)  # past the TTL of the idle keys; nobody reads them
+    await store.set("next", "v")
+    assert len(store) == 2
+
+
+async def test_memory_kv_evicts_the_least_recently_used_past_its_size() -> None:
+    store = MemoryKV(max_keys=100)
+    for n in range(100):
+        await store.set(f"k:{n}", str(n), ttl=3600)
+    assert await store.get("k:0") == "0"  # used again: now the most recent
+    for n in range(100, 150):
+        await store.incr(f"k:{n}", ttl=3600)
+    assert len(store) == 100 and store.evicted == 50
+    assert await store.get("k:0") == "0" and await store.get("k:1") is None
+    assert await store.get("k:149") == "1"
+
+
+async def test_memory_kv_renewed_ttls_keep_its_expiry_heap_bounded() -> None:
+    store = MemoryKV()
+    for _ in range(20):
+        for n in range(200):
+            await store.set(f"conversation:{n}", "state", ttl=3600)
+    assert len(store) == 200 and len(store._expiries) <= 2 * 200 + 1024

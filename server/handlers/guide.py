@@ -9,14 +9,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
+from server.auth.guards import client_ip
+from server.auth.limits import take
 from server.bodies import parse_body
 from server.clock import today
-from server.conversations import ConversationRecord, new_conversation_id, visible_to
+from server.conversations import (
+    ConversationRecord,
+    is_conversation_id,
+    new_conversation_id,
+    visible_to,
+)
 from server.errors import ApiError
 from server.guide.checklist import ChecklistError, build_checklist
 from server.guide.dialogue import DialogueError, Message, step
 from server.handlers.bundles import knowledge_with
 from server.models import Conversation, Turn
+from server.privacy import mask_text
 from server.turns import TurnRecord
 
 bp = Blueprint("guide")
@@ -62,7 +70,19 @@ def _message(body: MessageBody, max_length: int) -> Message:
         raise ApiError(422, "missing_input", "Send text, an answer {question_id, option_id} or chosen_items.")
     answer = (body.answer.question_id, body.answer.option_id) if body.answer else None
     chosen = tuple(body.chosen_items) if body.chosen_items is not None else None
-    return Message(text=body.text, answer=answer, chosen_items=chosen)
+    # Masked before anything keeps it: the dialogue state, the turn row, a log line.
+    text = mask_text(body.text) if body.text is not None else None
+    return Message(text=text, answer=answer, chosen_items=chosen)
+
+
+async def _throttle(request: Request, new_conversation: bool) -> None:
+    """429 with Retry-After past the per-address limits on messages and on new conversations."""
+    settings, kv, ip = request.app.ctx.settings, request.app.ctx.kv, client_ip(request)
+    message = "Too many guide messages from this address; wait a moment and try again."
+    await take(kv, f"guide:ip:msg:{ip}", settings.guide_ip_messages_per_minute, 60, message)
+    if new_conversation:
+        message = "Too many new conversations from this address; continue one or wait a moment."
+        await take(kv, f"guide:ip:new:{ip}", settings.guide_ip_conversations_per_minute, 60, message)
 
 
 @bp.post("/api/v1/guide/messages")
@@ -72,19 +92,21 @@ async def post_message(request: Request) -> HTTPResponse:
     settings = request.app.ctx.settings
     body = parse_body(request, MessageBody)
     message = _message(body, settings.max_text_length)
+    await _throttle(request, new_conversation=body.conversation_id is None)
     user_id = _user_id(request)
     store = request.app.ctx.conversations
     if body.conversation_id is None:
         record = ConversationRecord(id=new_conversation_id(), owner=user_id)
     else:
-        loaded = await store.load(body.conversation_id)
+        known = is_conversation_id(body.conversation_id)
+        loaded = await store.load(body.conversation_id) if known else None
         if loaded is None or not visible_to(loaded.owner, user_id):
             raise ApiError(404, "conversation_not_found", _NOT_FOUND)
         record = loaded
     record.owner = record.owner or user_id
     # 转人工: the guide stays silent while an operator holds the conversation or when asked for one.
     takeover = request.app.ctx.operators.takeover
-    intercept = await takeover.before_guide(record.id, record.owner, body.text)
+    intercept = await takeover.before_guide(record.id, record.owner, message.text)
     if intercept.reply is not None and intercept.reply["type"] == "operator":
         return json(
             {"conversation_id": record.id, "bundle": record.state.get("bundle"), "reply": intercept.reply}
@@ -103,12 +125,12 @@ async def post_message(request: Request) -> HTTPResponse:
         request.app.ctx.operators.ensure_sweeper()
     record.state, record.seq = state, record.seq + 1
     await store.save(record)
-    request.app.ctx.turns.record(
+    await request.app.ctx.turns.record(
         TurnRecord(
             conversation_id=record.id,
             user_id=record.owner,
             seq=record.seq,
-            text=body.text if body.text is not None else _describe(message),
+            text=message.text if message.text is not None else _describe(message),
             bundle=state.get("bundle"),
             confidence=state.get("confidence"),
             reply_type=reply["type"],
@@ -130,6 +152,8 @@ def _describe(message: Message) -> str:
 @bp.get("/api/v1/guide/conversations/<conversation_id:str>")
 async def get_conversation(request: Request, conversation_id: str) -> HTTPResponse:
     """A conversation's recorded turns, for its owner (or anyone holding a guest conversation's id)."""
+    if not is_conversation_id(conversation_id):
+        raise ApiError(404, "conversation_not_found", _NOT_FOUND)
     await request.app.ctx.turns.flush()  # this worker's queued turns, so a client reads its own writes
     row = await Conversation.get_or_none(id=conversation_id)
     if row is None or not visible_to(row.user_id, _user_id(request)):
