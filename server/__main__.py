@@ -27,6 +27,12 @@ def _fail(message: str) -> None:
 
 
 def _serve(settings: Settings) -> None:
+    if settings.workers > 1 and not settings.redis_url:
+        _fail(
+            f"WORKERS={settings.workers} needs REDIS_URL: without Redis, conversations, sessions, "
+            "rate limits and login codes live in each worker's memory, and a request reaching another "
+            "worker would not find them. Set REDIS_URL, or run WORKERS=1."
+        )
     try:
         load_knowledge(settings.knowledge_dir)
     except KnowledgeError as exc:

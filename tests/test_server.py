@@ -35,11 +35,18 @@ def test_embedded_default_serves_the_18_bundles(live_server) -> None:
 
 
 def test_two_workers_serve(live_server) -> None:
-    server = live_server(WORKERS="2")
+    server = live_server(WORKERS="2", REDIS_URL=real_url("TEST_REDIS_URL"))
     for _ in range(10):
         assert httpx.get(server.base_url + "/healthz").status_code == 200
     metrics = httpx.get(server.base_url + "/metrics").text
     assert 'http_requests_total{method="GET",route="healthz",status="200"}' in metrics
+
+
+def test_several_workers_without_redis_refuse_to_start(tmp_path: Path) -> None:
+    """Each worker's in-process kv is its own: conversations started on one were 404 on the other."""
+    result = run_server({"WORKERS": "2", "REDIS_URL": "", "DATABASE_URL": f"sqlite://{tmp_path}/x.db"})
+    assert result.returncode == 1
+    assert "WORKERS=2 needs REDIS_URL" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_production_without_redis_refuses_to_start(tmp_path: Path) -> None:
@@ -87,6 +94,23 @@ def test_sighup_reloads_valid_knowledge_and_keeps_serving_on_invalid(live_server
     time.sleep(1)
     assert _version(server.base_url) == reloaded
     assert httpx.get(server.base_url + "/api/v1/bundles/retirement").status_code == 200
+
+
+def test_requests_are_answered_while_the_knowledge_rebuilds(live_server, tmp_path: Path) -> None:
+    """The rebuild runs off the event loop: a request sent once it started is answered before it ends."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(REPO_ROOT / "knowledge", knowledge)
+    server = live_server(KNOWLEDGE_DIR=str(knowledge), LOG_LEVEL="INFO")
+    before = _version(server.base_url)
+    meta = knowledge / "meta.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    server.process.send_signal(signal.SIGHUP)
+    assert _wait_for(lambda: "knowledge reload started" in server.output()), server.output()[-2000:]
+    answered = httpx.get(server.base_url + "/api/v1/bundles/marriage", timeout=60)
+    assert answered.status_code == 200
+    assert "knowledge reloaded" not in server.output(), "the request waited for the rebuild"
+    assert answered.headers["x-knowledge-version"] == before
+    assert _wait_for(lambda: _version(server.base_url) != before, timeout=60)
 
 
 def test_reload_command_reaches_every_worker_through_redis(live_server, tmp_path: Path) -> None:
