@@ -16,6 +16,8 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 
+from server import metrics
+
 
 class KV(Protocol):
     """What the service needs from Redis. Values are str; TTLs are seconds."""
@@ -81,6 +83,7 @@ class MemoryKV:
         while len(self._data) > self.max_keys:
             self._data.popitem(last=False)
             self.evicted += 1
+        metrics.MEMORY_KV_KEYS.set(len(self._data))
 
     @staticmethod
     def _expiry(ttl: float | None) -> float | None:

@@ -34,3 +34,6 @@ def render() -> tuple[bytes, str]:
 
 TURNS_QUEUED = Gauge("guide_turns_queued", "Guide turns waiting to be written", multiprocess_mode="livesum")
 TURNS_SET_ASIDE = Counter("guide_turns_set_aside_total", "Guide turns the database refused")
+MEMORY_KV_KEYS = Gauge(
+    "memory_kv_keys", "Keys in the in-process kv (no REDIS_URL)", multiprocess_mode="livesum"
+)
