@@ -20,7 +20,7 @@ class JsonFormatter(logging.Formatter):
     """Render a record as JSON; masks ID/phone numbers in the message and in extra fields."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, object] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(record.created))
             + f".{int(record.msecs):03d}",
             "level": record.levelname,

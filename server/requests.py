@@ -10,6 +10,7 @@ import asyncio
 
 from sanic import Request
 from sanic.exceptions import RequestTimeout
+from sanic.http import Http
 
 
 class TimedBodyRequest(Request):
@@ -20,6 +21,6 @@ class TimedBodyRequest(Request):
             async with asyncio.timeout(self.app.config.REQUEST_TIMEOUT):
                 await super().receive_body()
         except TimeoutError:
-            if self.stream is not None:
+            if isinstance(self.stream, Http):
                 self.stream.keep_alive = False  # the rest of the body may still come: do not reuse
             raise RequestTimeout("The request body did not arrive in time.") from None
