@@ -123,3 +123,10 @@ def test_a_body_shorter_than_its_content_length_gets_a_prompt_408(live_server) -
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert time.monotonic() - started < 20
+
+
+async def test_a_date_the_retirement_rules_do_not_cover_is_a_422(client) -> None:
+    query = {"sex": "male", "birth": "1970-01", "date": "1970-01-01"}
+    response = await client.get("/api/v1/retirement-date", params=query)
+    assert_error(response, 422, "rules_not_in_force")
+    assert_matches_spec(422, response.json(), "GET", "/api/v1/retirement-date")
