@@ -43,7 +43,7 @@ class MemoryKV:
     `max_keys` the least recently used key is evicted.
     """
 
-    def __init__(self, max_keys: int = 100_000) -> None:
+    def __init__(self, max_keys: int = 50_000) -> None:
         self.max_keys = max_keys
         self.evicted = 0
         self._data: OrderedDict[str, tuple[str, float | None]] = OrderedDict()
@@ -218,6 +218,6 @@ class RedisKV:
         await self._redis.aclose()
 
 
-def create_kv(redis_url: str | None, memory_max_keys: int = 100_000) -> KV:
+def create_kv(redis_url: str | None, memory_max_keys: int = 50_000) -> KV:
     """Redis when configured, else the in-process stand-in holding at most `memory_max_keys` keys."""
     return RedisKV(redis_url) if redis_url else MemoryKV(memory_max_keys)
