@@ -7,11 +7,11 @@ the writer (back-pressure), so under load the writer gets its share of the loop 
 at most that many. The task starts with the first turn, inside a request, because tortoise keeps its
 connections in a contextvar and a task started in a start-up listener broke the database for requests.
 
-A write that fails while the database answers is retried row by row: a row the database refuses
-(text it cannot encode) is set aside with a masked log line and the others are written, so no row can
-block the queue. While the database does not answer, the turns stay queued for the next try. `stop`
-lets a write under way finish (cancelling it mid-transaction lost the batch), writes what is left and
-gives up after `stop_seconds`, saying how many turns it could not write.
+A write that fails is retried row by row: a row whose own values the database refuses (text it
+cannot encode, NUL) is set aside with a masked log line and the others are written, so no row can
+block the queue. Any other failure (no database, a missing table) keeps the turns queued for the next
+try. `stop` lets a write under way finish (cancelling it mid-transaction lost the batch), writes what
+is left and gives up after `stop_seconds`, saying how many turns it could not write.
 """
 
 from __future__ import annotations
@@ -19,16 +19,23 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import sqlite3
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
+from tortoise.exceptions import ValidationError
+
 from server import metrics
-from server.db import db_ping
 from server.models import Conversation, Turn
 from server.privacy import mask_text
 
 log = logging.getLogger("server.turns")
+
+# What a database raises for a value it cannot take: lone surrogates (encoding), NUL in PostgreSQL
+# text or JSON, a value its column refuses.
+_ROW_FAULTS = (UnicodeError, ValueError, ValidationError, asyncpg.exceptions.DataError, sqlite3.DataError)
 
 # Turns per database write: building a thousand rows holds the event loop for ~50 ms, so a batch is
 # written in chunks and requests are served between them.
@@ -147,18 +154,20 @@ class TurnRecorder:
 
 
 async def _write_isolating(chunk: list[TurnRecord]) -> None:
-    """Write `chunk`; if the database refuses it while answering, write its rows one by one."""
+    """Write `chunk`; if that fails, row by row, setting aside each row whose own data is refused.
+
+    Any other failure (no database, a missing table) is raised: the turns stay queued for the next try.
+    """
     try:
         await _write(chunk)
         return
     except Exception:
-        if not await db_ping():
-            raise
+        pass
     for turn in chunk:
         try:
             await _write([turn])
         except Exception as exc:
-            if not await db_ping():
+            if not _is_row_fault(exc):
                 raise
             metrics.TURNS_SET_ASIDE.inc()
             log.error(
@@ -170,6 +179,16 @@ async def _write_isolating(chunk: list[TurnRecord]) -> None:
                     "error": _loggable(f"{type(exc).__name__}: {str(exc)[:300]}"),
                 },
             )
+
+
+def _is_row_fault(exc: BaseException) -> bool:
+    """True when the row's own values were refused (encoding, NUL, a value out of range)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, _ROW_FAULTS):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _loggable(text: str) -> str:

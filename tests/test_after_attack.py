@@ -11,6 +11,8 @@ import time
 import httpx
 import pytest
 
+from server.config import Settings
+from server.db import apply_migrations
 from tests.conftest import BACKENDS, fresh_postgres_url, real_url
 
 MESSAGES = "/api/v1/guide/messages"
@@ -40,6 +42,10 @@ def test_the_server_still_saves_serves_and_stops_after_bad_input(live_server, ba
     env = {"REQUEST_TIMEOUT_SECONDS": "1"}
     if backend == "real":
         env |= {"DATABASE_URL": asyncio.run(fresh_postgres_url()), "REDIS_URL": real_url("TEST_REDIS_URL")}
+        settings = Settings(database_url=env["DATABASE_URL"])
+        asyncio.run(
+            apply_migrations(settings)
+        )  # `python -m server migrate`: PostgreSQL is not migrated on start
     server = live_server(**env)
     with httpx.Client(base_url=server.base_url, timeout=30) as api:
         before = api.post(MESSAGES, json={"text": "我们想领结婚证"}).json()["conversation_id"]
