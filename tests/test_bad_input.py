@@ -130,3 +130,12 @@ async def test_a_date_the_retirement_rules_do_not_cover_is_a_422(client) -> None
     response = await client.get("/api/v1/retirement-date", params=query)
     assert_error(response, 422, "rules_not_in_force")
     assert_matches_spec(422, response.json(), "GET", "/api/v1/retirement-date")
+
+
+async def test_an_offset_past_any_page_is_a_422(client, settings) -> None:
+    """A 27-digit offset overflowed the database's integer: 500 (found by schemathesis)."""
+    boss = await supervisor(client, settings)
+    for path in ("/api/v1/labels", "/api/v1/cases", "/api/v1/conversations"):
+        response = await client.get(path, params={"offset": 10**26}, headers=bearer(boss))
+        assert_error(response, 422, "validation_error")
+        assert_matches_spec(422, response.json(), "GET", path)

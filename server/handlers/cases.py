@@ -22,7 +22,7 @@ class ListQuery(BaseModel):
     status: Literal["open", "answered"] | None = None
     overdue: bool | None = None
     limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=100_000)
 
 
 class AnswerBody(BaseModel):

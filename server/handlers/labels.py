@@ -36,7 +36,7 @@ class ListQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: Literal["proposed", "approved", "rejected"] | None = None
     limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=100_000)
 
 
 class ReviewBody(BaseModel):
