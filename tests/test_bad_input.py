@@ -139,3 +139,14 @@ async def test_an_offset_past_any_page_is_a_422(client, settings) -> None:
         response = await client.get(path, params={"offset": 10**26}, headers=bearer(boss))
         assert_error(response, 422, "validation_error")
         assert_matches_spec(422, response.json(), "GET", path)
+
+
+async def test_notification_ids_past_64_bits_are_a_422(client, sms) -> None:
+    """A 20-digit id overflowed the database's integer: 500 (found by schemathesis)."""
+    tokens = await sms_login(client, sms[1], new_phone())
+    body = {"ids": [-(2**70), 2**64]}
+    response = await client.post(
+        "/api/v1/me/notifications/read", json=body, headers=bearer(tokens["access_token"])
+    )
+    assert_error(response, 422, "validation_error")
+    assert_matches_spec(422, response.json(), "POST", "/api/v1/me/notifications/read")
