@@ -1,14 +1,10 @@
 """The served knowledge and what is derived from it, swapped as one on reload.
 
-Rebuilding takes seconds of CPU: `reload_async` builds in a thread, off the event loop, so requests
-are served meanwhile from the previous version; the finished build replaces it in one assignment.
-Reloads asked for while one builds wait for it and then build once more. A reload that fails
-validation raises and leaves the previous version serving.
+A reload that fails validation raises and leaves the previous version serving.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,18 +27,18 @@ class KnowledgeService:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.current = self._build()
-        self._reloading: asyncio.Lock | None = None
 
     def _build(self) -> Served:
         knowledge = load_knowledge(self.root)
         return Served(knowledge=knowledge, matcher=Matcher.from_knowledge(knowledge))
 
-    async def reload_async(self) -> str:
-        """Load and validate again in the default executor; swap only if valid. The version now serving."""
-        if self._reloading is None:
-            self._reloading = asyncio.Lock()
-        async with self._reloading:
-            log.info("knowledge reload started", extra={"serving": self.current.knowledge.version})
-            self.current = await asyncio.get_running_loop().run_in_executor(None, self._build)
+    def reload(self) -> str:
+        """Load and validate again; swap only if valid. Returns the version now serving.
+
+        Called in an executor: the build takes seconds of CPU while requests are served from the
+        previous version, and the finished build replaces it in one assignment.
+        """
+        log.info("knowledge reload started", extra={"serving": self.current.knowledge.version})
+        self.current = self._build()
         log.info("knowledge reloaded", extra={"version": self.current.knowledge.version})
         return self.current.knowledge.version
