@@ -32,7 +32,8 @@ def _bad_inputs(api: httpx.Client, port: int) -> list[int]:
         ).status_code,
     ]
     with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
-        conn.sendall(f"POST {MESSAGES} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{{".encode())
+        head = f"POST {MESSAGES} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        conn.sendall((head + "Content-Length: 100\r\n\r\n{").encode())
         statuses.append(int(conn.recv(4096).split(b" ", 2)[1]))
     return statuses
 

@@ -86,11 +86,12 @@ async def test_text_the_database_cannot_store_is_refused_with_a_400(client, text
     def escaped(body: dict) -> bytes:  # \u escapes, as a client sends what UTF-8 cannot carry
         return json.dumps(body).encode()
 
-    response = await client.post("/api/v1/guide/messages", content=escaped({"text": text}))
+    json_type = {"Content-Type": "application/json"}
+    response = await client.post("/api/v1/guide/messages", content=escaped({"text": text}), headers=json_type)
     assert_error(response, 400, "unsupported_character")
     assert_matches_spec(400, response.json(), "POST", "/api/v1/guide/messages")
     checklist = await client.post(
-        "/api/v1/bundles/marriage/checklist", content=escaped({"answers": {text: "x"}})
+        "/api/v1/bundles/marriage/checklist", content=escaped({"answers": {text: "x"}}), headers=json_type
     )
     assert_error(checklist, 400, "unsupported_character")
     after = await client.post("/api/v1/guide/messages", json={"text": "我们想领结婚证"})
