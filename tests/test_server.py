@@ -68,7 +68,7 @@ def _version(base_url: str) -> str:
     return httpx.get(base_url + "/api/v1/bundles").headers["x-knowledge-version"]
 
 
-def _wait_for(condition, timeout: float = 10) -> bool:
+def _wait_for(condition, timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
