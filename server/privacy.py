@@ -54,9 +54,15 @@ def _mask_run(match: re.Match[str]) -> str:
     return run
 
 
-def mask_text(text: str) -> str:
-    """Mask every ID and phone number found in free text, however it is written."""
-    return _RUN.sub(_mask_run, text)
+def mask_text(text: str, keep: tuple[str, ...] = ()) -> str:
+    """Mask every ID and phone number found in free text, however it is written.
+
+    `keep` names numbers we issued ourselves (a 受理编号 in a notification): the citizen must read them.
+    """
+    if not keep:
+        return _RUN.sub(_mask_run, text)
+    ours = {_compact(number) for number in keep}
+    return _RUN.sub(lambda m: m.group(0) if _compact(m.group(0)) in ours else _mask_run(m), text)
 
 
 def mask_id_number(value: str) -> str:

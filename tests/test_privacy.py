@@ -60,6 +60,12 @@ def test_ordinary_numbers_are_left_alone(text: str) -> None:
     assert mask_text(text) == text
 
 
+def test_numbers_we_issued_are_kept_and_the_rest_masked() -> None:
+    text = "受理编号 2026120260491393,联系电话 13812345678"
+    assert mask_text(text, keep=("2026120260491393",)) == "受理编号 2026120260491393,联系电话 138****5678"
+    assert "2026120260491393" not in mask_text(text)
+
+
 def test_data_is_masked_inside_lists_and_dicts() -> None:
     assert mask_data({"a": ["13987654321", {"b": "110105 19491231 002X"}], "n": 3}) == {
         "a": ["139****4321", {"b": "110105********002X"}],

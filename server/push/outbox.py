@@ -102,15 +102,17 @@ async def notify(conn: BaseDBAsyncClient, config: PushConfig, note: NewNotificat
     if note.dedup_key and await Notification.filter(dedup_key=note.dedup_key).using_db(conn).exists():
         return None
     seq = await _next_seq(conn, note.user_id)
+    receipt = note.data.get("receipt_no")
+    ours = (receipt,) if isinstance(receipt, str) else ()
     notification = await Notification.create(
         using_db=conn,
         user_id=note.user_id,
         seq=seq,
         category=note.category,
         application_id=note.application_id,
-        title=mask_text(note.title)[:128],
-        body=mask_text(note.body),
-        data={k: mask_text(v) if isinstance(v, str) else v for k, v in note.data.items()},
+        title=mask_text(note.title, ours)[:128],
+        body=mask_text(note.body, ours),
+        data={k: mask_text(v, ours) if isinstance(v, str) else v for k, v in note.data.items()},
         dedup_key=note.dedup_key,
     )
     due = now_ms()
