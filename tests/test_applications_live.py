@@ -15,6 +15,7 @@ import sys
 import httpx
 
 from server.config import REPO_ROOT, Settings
+from tests.conftest import real_url
 from tests.fakes.applications import MARRIAGE_FORM, Department, apply_for, citizen, reach_checklist
 from tests.fakes.auth import sms, vendor_settings, wechat
 
@@ -53,6 +54,8 @@ def issue_key(env: dict[str, str], department: str) -> tuple[str, str]:
 async def test_two_workers_apply_concurrent_events_once_each(live_server, migrated, wechat, sms) -> None:
     vendors = {key.upper(): value for key, value in vendor_settings(wechat[0], sms[0]).items()}
     env = environment(migrated, WORKERS="2", **vendors)
+    # Several workers need a shared kv (the server refuses them without REDIS_URL): SQLite + Redis here.
+    env.setdefault("REDIS_URL", real_url("TEST_REDIS_URL"))
     server = live_server(**env)
     key_id, secret = issue_key(env, "civil_affairs")
     # The citizen keeps one connection (one worker: on the embedded default the SMS code and the

@@ -141,12 +141,12 @@ class Operators:
         async with in_transaction() as connection:
             # Every active supervisor row is locked (PostgreSQL; SQLite writes one at a time), so two
             # supervisors demoting each other at once cannot both see the other still in office.
-            supervisors = (
-                await Operator.filter(role="supervisor", active=True)
-                .select_for_update()
-                .using_db(connection)
-                .values_list("id", flat=True)
+            # Whole rows: tortoise drops FOR UPDATE from a values_list query, which let two demotions
+            # both succeed on PostgreSQL and leave no supervisor.
+            in_office = (
+                await Operator.filter(role="supervisor", active=True).select_for_update().using_db(connection)
             )
+            supervisors = [row.id for row in in_office]
             operator = (
                 await Operator.get_or_none(id=operator_id, using_db=connection)
                 if len(operator_id) <= 32
