@@ -222,7 +222,7 @@ async def dispatcher_throughput(settings: Settings, rows: int) -> tuple[float, f
                 params,
             )
     bare = len(notes) / (time.perf_counter() - started)
-    kv = create_kv(settings.redis_url)
+    kv = create_kv(settings.redis_url, prefix=settings.redis_key_prefix)
     services = PushServices.build(settings, kv)
     started = time.perf_counter()
     drained = 0

@@ -53,7 +53,7 @@ def _serve(settings: Settings) -> None:
 
 
 async def _publish_reload(settings: Settings) -> None:
-    kv = create_kv(settings.redis_url)
+    kv = create_kv(settings.redis_url, prefix=settings.redis_key_prefix)
     try:
         await kv.publish(RELOAD_CHANNEL, "reload")
     finally:

@@ -84,7 +84,7 @@ async def _open_resources(app: Sanic) -> None:
     app.ctx.knowledge = app.ctx.preloaded_knowledge or await asyncio.get_running_loop().run_in_executor(
         None, KnowledgeService, settings.knowledge_dir
     )
-    app.ctx.kv = create_kv(settings.redis_url, settings.memory_kv_max_keys)
+    app.ctx.kv = create_kv(settings.redis_url, settings.memory_kv_max_keys, settings.redis_key_prefix)
     await init_db(settings)
     app.ctx.background = set()
     app.ctx.conversations = ConversationStore(app.ctx.kv, settings.conversation_ttl_seconds)

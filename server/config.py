@@ -34,6 +34,8 @@ class Settings(BaseSettings):
 
     database_url: str = f"sqlite://{REPO_ROOT / 'var' / 'app.sqlite3'}"
     redis_url: str | None = None
+    # Put before every Redis key and channel, so several deployments (or test runs) share one Redis.
+    redis_key_prefix: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.:-]*$")
     timezone: str = "Asia/Shanghai"
 
     knowledge_dir: Path = REPO_ROOT / "knowledge"

@@ -158,7 +158,9 @@ class RedisKV:
     # a counter without a TTL that never goes away.
     _DECR = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECR', KEYS[1]) end return 0"
 
-    def __init__(self, url: str, max_connections: int = 100) -> None:
+    def __init__(self, url: str, prefix: str = "", max_connections: int = 100) -> None:
+        # Every key and channel starts with `prefix`, so deployments (or tests) can share one Redis.
+        self.prefix = prefix
         # A burst (thousands of sockets connecting at once) waits for a free connection instead of
         # failing with "Too many connections"; each pub/sub subscription holds one for its lifetime.
         pool = aioredis.BlockingConnectionPool.from_url(
@@ -169,33 +171,33 @@ class RedisKV:
         self._decr = self._redis.register_script(self._DECR)
 
     async def get(self, key: str) -> str | None:
-        value = await self._redis.get(key)
+        value = await self._redis.get(self.prefix + key)
         return None if value is None else str(value)
 
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
-        await self._redis.set(key, value, px=None if ttl is None else int(ttl * 1000))
+        await self._redis.set(self.prefix + key, value, px=None if ttl is None else int(ttl * 1000))
 
     async def set_if_absent(self, key: str, value: str, ttl: float) -> bool:
-        return bool(await self._redis.set(key, value, px=int(ttl * 1000), nx=True))
+        return bool(await self._redis.set(self.prefix + key, value, px=int(ttl * 1000), nx=True))
 
     async def delete(self, key: str) -> None:
-        await self._redis.delete(key)
+        await self._redis.delete(self.prefix + key)
 
     async def incr(self, key: str, ttl: float) -> int:
-        return int(await self._incr(keys=[key], args=[int(ttl * 1000)]))
+        return int(await self._incr(keys=[self.prefix + key], args=[int(ttl * 1000)]))
 
     async def decr(self, key: str) -> None:
-        await self._decr(keys=[key])
+        await self._decr(keys=[self.prefix + key])
 
     async def ttl(self, key: str) -> float | None:
-        millis = await self._redis.pttl(key)
+        millis = await self._redis.pttl(self.prefix + key)
         return None if millis < 0 else millis / 1000
 
     async def publish(self, channel: str, message: str) -> None:
-        await self._redis.publish(channel, message)
+        await self._redis.publish(self.prefix + channel, message)
 
     async def subscribe(self, channel: str) -> AsyncIterator[str]:
-        async with self._pubsub(channel) as pubsub:
+        async with self._pubsub(self.prefix + channel) as pubsub:
             async for message in pubsub.listen():
                 if message["type"] == "message":
                     yield message["data"]
@@ -218,6 +220,7 @@ class RedisKV:
         await self._redis.aclose()
 
 
-def create_kv(redis_url: str | None, memory_max_keys: int = 50_000) -> KV:
-    """Redis when configured, else the in-process stand-in holding at most `memory_max_keys` keys."""
-    return RedisKV(redis_url) if redis_url else MemoryKV(memory_max_keys)
+def create_kv(redis_url: str | None, memory_max_keys: int = 50_000, prefix: str = "") -> KV:
+    """Redis (keys under `prefix`) when configured, else the in-process stand-in holding at most
+    `memory_max_keys` keys."""
+    return RedisKV(redis_url, prefix) if redis_url else MemoryKV(memory_max_keys)

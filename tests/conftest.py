@@ -61,7 +61,13 @@ def _forget_cached_sql() -> None:
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path):
+def redis_prefix() -> str:
+    """This test's own Redis key space: counters (per-address limits above all) never leak between tests."""
+    return f"t{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, redis_prefix: str):
     """Settings for tests: a private SQLite file unless overridden."""
 
     def make(**overrides) -> Settings:
@@ -69,6 +75,7 @@ def make_settings(tmp_path: Path):
             "database_url": f"sqlite://{tmp_path / 'test.sqlite3'}",
             "log_level": "WARNING",
             "upload_dir": tmp_path / "uploads",
+            "redis_key_prefix": redis_prefix,
             **UNTHROTTLED,
         }
         values.update(overrides)
@@ -113,8 +120,10 @@ async def migrated(settings: Settings) -> Settings:
 
 
 @pytest.fixture(params=BACKENDS)
-async def kv(request) -> AsyncIterator[KV]:
-    store = create_kv(None if request.param == "embedded" else real_url("TEST_REDIS_URL"))
+async def kv(request, redis_prefix: str) -> AsyncIterator[KV]:
+    store = create_kv(
+        None if request.param == "embedded" else real_url("TEST_REDIS_URL"), prefix=redis_prefix
+    )
     yield store
     await store.close()
 
@@ -222,12 +231,13 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[callable]:
+def live_server(tmp_path: Path, redis_prefix: str) -> Iterator[callable]:
     """Start real servers with extra environment; all are stopped after the test."""
     servers: list[LiveServer] = []
 
     def start(**env: str) -> LiveServer:
         env.setdefault("DATABASE_URL", f"sqlite://{tmp_path / 'live.sqlite3'}")
+        env.setdefault("REDIS_KEY_PREFIX", redis_prefix)
         server = LiveServer(env, tmp_path / f"server{len(servers)}.log")
         servers.append(server)
         server.wait_ready()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from server.kv import KV, MemoryKV
+from server.kv import KV, MemoryKV, create_kv
+from tests.conftest import real_url
 
 
 def key() -> str:
@@ -114,3 +115,34 @@ async def test_memory_kv_renewed_ttls_keep_its_expiry_heap_bounded() -> None:
         for n in range(200):
             await store.set(f"conversation:{n}", "state", ttl=3600)
     assert len(store) == 200 and len(store._expiries) <= 2 * 200 + 1024
+
+
+async def test_redis_key_prefix_keeps_deployments_apart() -> None:
+    """Two deployments on one Redis under different prefixes share neither counters nor channels."""
+    url = real_url("TEST_REDIS_URL")
+    first, second = create_kv(url, prefix="a" + key() + ":"), create_kv(url, prefix="b" + key() + ":")
+    try:
+        assert await first.incr("limit", ttl=10) == 1
+        assert await first.incr("limit", ttl=10) == 2
+        assert await second.incr("limit", ttl=10) == 1
+        await first.set("state", "mine")
+        assert await second.get("state") is None and await first.get("state") == "mine"
+        heard: list[str] = []
+
+        async def listen() -> None:
+            async for message in second.subscribe("wake"):
+                heard.append(message)
+                return
+
+        task = asyncio.create_task(listen())
+        for _ in range(250):  # until second's subscription is live; first's publishes never reach it
+            await first.publish("wake", "other deployment")
+            await second.publish("wake", "own")
+            if heard:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.wait_for(task, timeout=5)
+        assert heard == ["own"]
+    finally:
+        await first.close()
+        await second.close()

@@ -24,7 +24,7 @@ USES_FIXTURES = (getui, push_db, wechat_push)
 
 @pytest.fixture
 async def push(push_db: Settings) -> AsyncIterator[PushServices]:
-    kv = create_kv(push_db.redis_url)
+    kv = create_kv(push_db.redis_url, prefix=push_db.redis_key_prefix)
     services = PushServices.build(push_db, kv)
     yield services
     await services.http.aclose()
@@ -195,7 +195,7 @@ async def test_47003_is_recorded_with_the_field_wechat_names(push_db, wechat_pus
     data = {"thing1": "{item}", "phone_number2": "{item}"}
     templates = {"accepted": {"template_id": TEMPLATE_ID, "data": data}}
     settings = push_db.model_copy(update={"wechat_templates": templates})
-    kv = create_kv(settings.redis_url)
+    kv = create_kv(settings.redis_url, prefix=settings.redis_key_prefix)
     services = PushServices.build(settings, kv)
     try:
         user = await with_channels("o-grace-1")
@@ -224,7 +224,7 @@ async def test_a_stale_access_token_is_refreshed_once(push, wechat_push) -> None
 
 async def test_exhausted_retries_are_dead_letters_retried_by_command(push_db, push) -> None:
     broken = push_db.model_copy(update={"getui_base_url": "http://127.0.0.1:9/v2/x"})
-    kv = create_kv(broken.redis_url)
+    kv = create_kv(broken.redis_url, prefix=broken.redis_key_prefix)
     unreachable = PushServices.build(broken, kv)
     user = await with_channels(None, "cid-ivan-phone-1")
     sent = await written(push, note(user.id))

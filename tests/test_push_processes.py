@@ -45,6 +45,7 @@ def env_of(settings: Settings, **extra: str) -> dict[str, str]:
     for key in (
         "database_url",
         "redis_url",
+        "redis_key_prefix",
         "wechat_base_url",
         "wechat_appid",
         "wechat_secret",

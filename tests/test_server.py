@@ -113,11 +113,13 @@ def test_requests_are_answered_while_the_knowledge_rebuilds(live_server, tmp_pat
     assert _wait_for(lambda: _version(server.base_url) != before, timeout=60)
 
 
-def test_reload_command_reaches_every_worker_through_redis(live_server, tmp_path: Path) -> None:
+def test_reload_command_reaches_every_worker_through_redis(
+    live_server, tmp_path: Path, redis_prefix: str
+) -> None:
     redis_url = real_url("TEST_REDIS_URL")
     knowledge = tmp_path / "knowledge"
     shutil.copytree(REPO_ROOT / "knowledge", knowledge)
-    env = {"KNOWLEDGE_DIR": str(knowledge), "REDIS_URL": redis_url}
+    env = {"KNOWLEDGE_DIR": str(knowledge), "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": redis_prefix}
     server = live_server(WORKERS="2", **env)
     before = _version(server.base_url)
     meta = knowledge / "meta.yaml"

@@ -27,7 +27,7 @@ async def _run() -> None:
     settings = load_settings()
     setup_logging(settings.log_level)
     await init_db(settings)
-    kv = create_kv(settings.redis_url)
+    kv = create_kv(settings.redis_url, prefix=settings.redis_key_prefix)
     services = PushServices.build(settings, kv)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -65,7 +65,7 @@ async def _admin(args: argparse.Namespace) -> None:
                 )
         else:
             queued = await queue.retry(args.id or None)
-            kv = create_kv(settings.redis_url)
+            kv = create_kv(settings.redis_url, prefix=settings.redis_key_prefix)
             try:
                 await wake(kv)
             finally:
