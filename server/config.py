@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from server.key_strength import key_problems
+from server.key_strength import asymmetric_key_problems, key_problems
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-do-not-use-in-production-0123456789"
@@ -156,8 +156,8 @@ class Settings(BaseSettings):
             problems.append("DATABASE_URL must point to PostgreSQL, not the embedded SQLite file")
         if self.sms_provider == "development":
             problems.append("SMS_PROVIDER=development only logs codes; configure a real provider")
-        if self.jwt_algorithm != "HS256" and not self.jwt_private_key:
-            problems.append(f"JWT_PRIVATE_KEY (PEM) is required for JWT_ALGORITHM={self.jwt_algorithm}")
+        previous_pems = self.jwt_previous_keys if self.jwt_algorithm != "HS256" else {}
+        problems += asymmetric_key_problems(self.jwt_algorithm, self.jwt_private_key, previous_pems)
         if self.app_push_provider == "getui" and not (
             self.getui_base_url and self.getui_app_key and self.getui_master_secret
         ):

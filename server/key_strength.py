@@ -1,5 +1,6 @@
 """Whether a key is fit for production: not a published development value, long enough, not one
-character repeated or a short pattern, and with enough estimated entropy.
+character repeated or a short pattern, and with enough estimated entropy; RS256/ES256 keys of the
+right type and strength.
 
 The estimate (length times the Shannon entropy of the key's own characters) is a floor check, not
 a proof of randomness: it stops "aaaa…", "0000…", "abcabc…", "abcdef…" and short hex keys,
@@ -14,6 +15,10 @@ import binascii
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 MIN_SECRET_LENGTH = 32
 MIN_ENTROPY_BITS = 128
@@ -88,4 +93,51 @@ def key_problems(
         found.append("DATA_ENCRYPTION_KEY must not also be a token signing secret")
     if found:
         found.append(HOW_TO)
+    return found
+
+
+MIN_RSA_BITS = 2048
+_CURVE_FOR = {"ES256": "secp256r1"}  # RFC 7518 §3.4: ES256 is ECDSA on P-256 only
+
+
+def _asymmetric_problem(algorithm: str, key: object) -> str | None:
+    """Why a parsed RS256/ES256 key does not fit its algorithm or is too weak, or None."""
+    if algorithm == "RS256":
+        if not isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey):
+            return "is not an RSA key (JWT_ALGORITHM=RS256)"
+        if key.key_size < MIN_RSA_BITS:
+            return f"is a {key.key_size}-bit RSA key; at least {MIN_RSA_BITS} bits are needed"
+        return None
+    if not isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
+        return f"is not an elliptic-curve key (JWT_ALGORITHM={algorithm})"
+    if key.curve.name != _CURVE_FOR[algorithm]:
+        return f"is on curve {key.curve.name}; {algorithm} needs P-256 ({_CURVE_FOR[algorithm]})"
+    return None
+
+
+def asymmetric_key_problems(
+    algorithm: str, private_pem: str | None, previous_public_pems: dict[str, str]
+) -> list[str]:
+    """Every reason the RS256/ES256 keys are unfit: no or bad PEM, wrong type or curve, short RSA."""
+    if algorithm == "HS256":
+        return []
+    found = []
+    if not private_pem:
+        found.append(f"JWT_PRIVATE_KEY (PEM) is required for JWT_ALGORITHM={algorithm}")
+    else:
+        try:
+            private = serialization.load_pem_private_key(private_pem.encode(), None)
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            found.append("JWT_PRIVATE_KEY is not an unencrypted PEM private key")
+        else:
+            if problem := _asymmetric_problem(algorithm, private):
+                found.append(f"JWT_PRIVATE_KEY {problem}")
+    for kid, pem in previous_public_pems.items():
+        try:
+            public = serialization.load_pem_public_key(pem.encode())
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            found.append(f"JWT_PREVIOUS_KEYS[{kid!r}] is not a PEM public key")
+            continue
+        if problem := _asymmetric_problem(algorithm, public):
+            found.append(f"JWT_PREVIOUS_KEYS[{kid!r}] {problem}")
     return found

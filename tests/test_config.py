@@ -6,6 +6,8 @@ import base64
 import re
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from server.config import DEV_DATA_KEY, DEV_SECRET, Settings, SettingsError, load_settings
 
@@ -101,6 +103,75 @@ def test_production_refuses_weak_data_encryption_keys(weak: str) -> None:
 def test_production_refuses_one_key_for_two_jobs() -> None:
     with pytest.raises(SettingsError, match="DATA_ENCRYPTION_KEY must not also be a token signing secret"):
         Settings(**dict(PRODUCTION, secret_key=STRONG_DATA_KEY)).check_production()
+
+
+def _pem(key) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def _public_pem(key) -> str:
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
+RSA_2048 = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+RSA_1024 = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+P256 = ec.generate_private_key(ec.SECP256R1())
+P384 = ec.generate_private_key(ec.SECP384R1())
+
+
+def test_production_accepts_fitting_asymmetric_keys() -> None:
+    Settings(
+        **PRODUCTION,
+        jwt_algorithm="RS256",
+        jwt_private_key=_pem(RSA_2048),
+        jwt_previous_keys={"k0": _public_pem(rsa.generate_private_key(public_exponent=65537, key_size=3072))},
+    ).check_production()
+    Settings(**PRODUCTION, jwt_algorithm="ES256", jwt_private_key=_pem(P256)).check_production()
+
+
+UNFIT_ASYMMETRIC = {
+    "RS256 without a key": ("RS256", None, {}, "JWT_PRIVATE_KEY (PEM) is required"),
+    "not a PEM": (
+        "RS256",
+        "-----BEGIN PRIVATE KEY-----\nxx\n-----END PRIVATE KEY-----",
+        {},
+        "not an unencrypted PEM",
+    ),
+    "1024-bit RSA": ("RS256", _pem(RSA_1024), {}, "1024-bit RSA key"),
+    "EC key for RS256": ("RS256", _pem(P256), {}, "not an RSA key"),
+    "RSA key for ES256": ("ES256", _pem(RSA_2048), {}, "not an elliptic-curve key"),
+    "P-384 for ES256": ("ES256", _pem(P384), {}, "curve secp384r1"),
+    "weak previous key": (
+        "RS256",
+        _pem(RSA_2048),
+        {"k0": _public_pem(RSA_1024)},
+        "JWT_PREVIOUS_KEYS['k0'] is a 1024-bit",
+    ),
+    "previous key not PEM": (
+        "ES256",
+        _pem(P256),
+        {"k0": "secret"},
+        "JWT_PREVIOUS_KEYS['k0'] is not a PEM public key",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "private", "previous", "message"), UNFIT_ASYMMETRIC.values(), ids=UNFIT_ASYMMETRIC.keys()
+)
+def test_production_refuses_unfit_asymmetric_keys(
+    algorithm: str, private: str | None, previous: dict, message: str
+) -> None:
+    """A short RSA key or one of the wrong type would let tokens be forged or fail at the first login."""
+    values = dict(PRODUCTION, jwt_algorithm=algorithm, jwt_private_key=private, jwt_previous_keys=previous)
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        Settings(**values).check_production()
 
 
 def test_development_keeps_working_with_its_published_keys() -> None:
