@@ -4,6 +4,7 @@ brute-force limits, supervisors' management and audit log, roles, and HMAC-signe
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import time
@@ -64,6 +65,25 @@ async def test_supervisor_manages_operators_and_reads_the_audit_log(client, sett
     assert ("operators.create_operator", 422) in actions  # refused actions are logged too
     assert ("operators.update_operator", 200) in actions
     assert ("operators.me", 200) in actions and ("operators.login", None) in actions
+
+
+async def test_audit_log_pages_by_time_in_any_zone(client, settings) -> None:
+    """`before` means the same instant whether written in UTC or +08:00 (SQLite compares stored text)."""
+    _, boss = await supervisor_token(client, settings)
+    for _ in range(3):
+        await client.get("/api/v1/operators", headers=bearer(boss))
+    newest = (await client.get("/api/v1/audit-log", params={"limit": 1}, headers=bearer(boss))).json()
+    instant = dt.datetime.fromisoformat(newest["entries"][0]["created_at"])
+    pages = []
+    for offset in (0, 8, -5):
+        before = instant.astimezone(dt.timezone(dt.timedelta(hours=offset))).isoformat()
+        page = await client.get(
+            "/api/v1/audit-log", params={"limit": 200, "before": before}, headers=bearer(boss)
+        )
+        assert page.status_code == 200, page.text
+        pages.append([entry["id"] for entry in page.json()["entries"]])
+    assert pages[0] and pages[0] == pages[1] == pages[2]  # every view is logged too, but after `instant`
+    assert newest["entries"][0]["id"] not in pages[0]
 
 
 async def test_operator_refresh_rotates(client, settings) -> None:

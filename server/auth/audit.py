@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from server.auth.principal import Principal
+from server.db import db_time
 from server.models import AuditEntry
 from server.privacy import mask_text
 
@@ -52,7 +53,7 @@ async def entries(
         if value is not None:
             query = query.filter(**{field: value})
     if before is not None:
-        query = query.filter(created_at__lt=before)
+        query = query.filter(created_at__lt=db_time(before))
     rows = await query.order_by("-created_at", "-id").limit(limit)
     return [
         {
