@@ -5,7 +5,7 @@ Reports event → socket latency p50/p99, memory per open connection, and the di
 Starts its own redis-server (the server and this driver share the kv role) and a SQLite file, or
 uses `--database-url postgres://…`.
 
-    .venv/bin/python benchmarks/bench_push.py [--clients 5000] [--rate 200] [--seconds 20]
+    .venv/bin/python benchmarks/bench_push.py [--clients 5000] [--processes 5] [--rate 50] [--seconds 20]
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import multiprocessing
 import os
 import resource
 import shutil
@@ -26,14 +27,19 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Coroutine
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 import httpx
-import websockets
 from tortoise.transactions import in_transaction
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+import push_clients  # noqa: E402  (benchmarks/, beside this file)
 
 from server.auth.crypto import DataProtector  # noqa: E402
 from server.auth.departments import DepartmentKeys, string_to_sign  # noqa: E402
@@ -53,60 +59,49 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def group_rss_kib(pgid: int) -> int:
-    """Resident memory of every process in a process group (the Sanic supervisor and its worker)."""
-    total = 0
+def group_processes(pgid: int) -> list[Path]:
+    """/proc entries of every process in a process group (the Sanic supervisor and its worker)."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(stat[2]) != pgid:
-                continue
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[2]) == pgid:
+                found.append(entry)
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def group_rss_kib(pgid: int) -> int:
+    """Resident memory of a process group, KiB."""
+    total = 0
+    for entry in group_processes(pgid):
+        try:
             for line in (entry / "status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
-        except (OSError, IndexError, ValueError):
+        except (OSError, ValueError):
             continue
     return total
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) a process group has used so far: a figure a loaded machine does not
+    stretch the way it stretches wall-clock latency."""
+    ticks = 0
+    for entry in group_processes(pgid):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
-
-
-async def connect_all(
-    base: str, tokens: list[str], received: dict[tuple[str, str], float]
-) -> list[asyncio.Task[None]]:
-    """Open one socket per token (in waves, so the accept queue keeps up); record arrival times."""
-    ready = 0
-    done = asyncio.Event()
-
-    async def client(token: str) -> None:
-        nonlocal ready
-        async with websockets.connect(
-            f"{base}/api/v1/ws?token={token}", ping_interval=None, open_timeout=60, max_queue=64
-        ) as ws:
-            async for message in ws:
-                frame = json.loads(message)
-                if frame["type"] == "synced":
-                    ready += 1
-                    if ready == len(tokens):
-                        done.set()
-                elif frame["type"] == "notification":
-                    note = frame["notification"]
-                    received.setdefault((note["application_id"], note["category"]), time.time())
-
-    tasks = []
-    for start in range(0, len(tokens), 250):
-        tasks += [asyncio.create_task(client(t)) for t in tokens[start : start + 250]]
-        while ready < len(tasks):
-            await asyncio.sleep(0.05)
-            if any(t.done() and t.exception() for t in tasks):
-                raise RuntimeError(next(t.exception() for t in tasks if t.done() and t.exception()))
-    await done.wait()
-    return tasks
 
 
 def signed(key_id: str, secret: str, method: str, target: str, body: bytes) -> dict[str, str]:
@@ -129,31 +124,36 @@ STEPS = [
 async def make_tasks(users: list[str]) -> list[str]:
     """One application with one civil-affairs task per citizen, written as the applications domain does."""
     now = dt.datetime.now(dt.UTC)
-    tasks = []
+    apps, tasks = [], []
     for n, user in enumerate(users):
-        app_id, task_id = uuid.uuid4().hex, uuid.uuid4().hex
-        await Application.create(
-            id=app_id,
-            receipt_no=f"B{n:015d}",
-            query_code_hash="-",
-            query_code_encrypted="-",
-            user_id=user,
-            bundle="marriage",
-            items=["marriage_registration"],
-            form_encrypted="-",
-            knowledge_version="bench",
-            submitted_at=now,
+        app_id = uuid.uuid4().hex
+        apps.append(
+            Application(
+                id=app_id,
+                receipt_no=f"B{n:015d}",
+                query_code_hash="-",
+                query_code_encrypted="-",
+                user_id=user,
+                bundle="marriage",
+                items=["marriage_registration"],
+                form_encrypted="-",
+                knowledge_version="bench",
+                submitted_at=now,
+            )
         )
-        await Task.create(
-            id=task_id,
-            application_id=app_id,
-            item="marriage_registration",
-            item_name="结婚登记",
-            department="civil_affairs",
-            status="submitted",
+        tasks.append(
+            Task(
+                id=uuid.uuid4().hex,
+                application_id=app_id,
+                item="marriage_registration",
+                item_name="结婚登记",
+                department="civil_affairs",
+                status="submitted",
+            )
         )
-        tasks.append(task_id)
-    return tasks
+    await Application.bulk_create(apps, batch_size=500)
+    await Task.bulk_create(tasks, batch_size=500)
+    return [task.id for task in tasks]
 
 
 async def post_events(
@@ -186,7 +186,7 @@ async def post_events(
             )
             assert response.status_code == 200, response.text
 
-        while time.perf_counter() - started < seconds:
+        while time.perf_counter() - started < seconds and n < len(tasks) * len(STEPS):
             task_id, step = tasks[n % len(tasks)], (n // len(tasks)) % len(STEPS)
             job = asyncio.create_task(post(task_id, step))
             pending.add(job)
@@ -237,56 +237,169 @@ async def dispatcher_throughput(settings: Settings, rows: int) -> tuple[float, f
     return bare, throughput
 
 
-async def main_async(args: argparse.Namespace, settings: Settings, server_pgid: int, base: str) -> None:
+def start_clients(
+    base: str, tokens: list[str], processes: int, per_second: float
+) -> list[tuple[BaseProcess, Connection]]:
+    """Client processes, each with its own loop and an even share of the tokens, opening together."""
+    context = multiprocessing.get_context("spawn")
+    started: list[tuple[BaseProcess, Connection]] = []
+    for n in range(processes):
+        share = tokens[n::processes]
+        ours, theirs = context.Pipe()
+        process = context.Process(
+            target=push_clients.run, args=(base, share, per_second / processes, theirs), daemon=True
+        )
+        process.start()
+        started.append((process, ours))
+    return started
+
+
+async def drained(timeout: float) -> None:
+    """Wait until the server's dispatcher has sent every delivery (or `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not await Delivery.filter(status__in=("pending", "sending")).exists():
+            return
+        await asyncio.sleep(0.2)
+
+
+def load() -> str:
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+async def sockets_phase(args: argparse.Namespace, settings: Settings, server_pgid: int, base: str) -> None:
+    """Open the sockets, post the events, report latency and memory per connection."""
+    tokens_service = TokenService(settings)
+    users = [uuid.uuid4().hex for _ in range(args.clients)]
+    tokens = [tokens_service.issue("user", "access", u, uuid.uuid4().hex)[0] for u in users]
+    tasks = await make_tasks(users)
+    owner = dict(await Task.all().values_list("id", "application_id"))
+    key = await DepartmentKeys(MemoryKV(), DataProtector(settings.data_encryption_key), 300).issue(
+        "civil_affairs"
+    )
+    await asyncio.sleep(2)
+    before = group_rss_kib(server_pgid)
+    print(f"before the sockets: {load()}")
+    opened = time.perf_counter()
+    clients = start_clients(base, tokens, args.processes, args.open_rate)
+    replies = await asyncio.gather(*(asyncio.to_thread(pipe.recv) for _, pipe in clients))
+    opened = time.perf_counter() - opened
+    synced = sum(r["synced"] for r in replies)
+    failures = [f for r in replies for f in r["failed"]]
+    print(
+        f"sockets synced: {synced} of {args.clients} in {opened:.1f} s "
+        f"({args.processes} client processes, one server worker); failed: {len(failures)} {failures[:3]}"
+    )
+    retried = sum(r["retried"] for r in replies)
+    if retried:
+        print(f"  openings tried again after a refusal: {retried}")
+    cpu, clock = group_cpu_seconds(server_pgid), time.perf_counter()
+    await asyncio.sleep(args.settle)
+    idle_cpu = (group_cpu_seconds(server_pgid) - cpu) / (time.perf_counter() - clock)
+    after = group_rss_kib(server_pgid)
+    print(
+        f"server memory: {before / 1024:.0f} MiB idle -> {after / 1024:.0f} MiB with {synced} open: "
+        f"{(after - before) / max(1, synced):.1f} KiB per open connection; "
+        f"CPU with the sockets idle: {idle_cpu * 100:.1f}% of a core"
+    )
+    print(f"before the events: {load()}")
+    http_base = base.replace("ws://", "http://")
+    cpu, clock = group_cpu_seconds(server_pgid), time.perf_counter()
+    sent_at = await post_events(http_base, key, tasks, args.rate, args.seconds)
+    await drained(60)
+    busy = group_cpu_seconds(server_pgid) - cpu - idle_cpu * (time.perf_counter() - clock)
+    print(f"server CPU per event beyond the idle sockets: {busy * 1000 / max(1, len(sent_at)):.1f} ms")
+    await asyncio.sleep(2)  # the last frames on their way from Redis to the sockets
+    print(f"after the events: {load()}")
+    for _, pipe in clients:
+        pipe.send("report")
+    reports = await asyncio.gather(*(asyncio.to_thread(pipe.recv) for _, pipe in clients))
+    for process, _ in clients:
+        process.join(timeout=30)
+    received: dict[str, tuple[float, float]] = {}
+    for report in reports:
+        received.update(report["received"])
+    wanted = {f"{owner[t]} {STEPS[step][0]}": at for (t, step), at in sent_at.items()}
+    arrived = {k: received[k] for k in wanted if k in received}
+    latencies = [(received_at - wanted[k]) * 1000 for k, (received_at, _) in arrived.items()]
+    # The notification row's created_at splits the path: POST -> committed row, row -> socket.
+    written = [(created - wanted[k]) * 1000 for k, (_, created) in arrived.items()]
+    pushed = [(received_at - created) * 1000 for received_at, created in arrived.values()]
+    still_open = sum(r["open"] for r in reports)
+    dropped = [f for r in reports for f in r["failed"]]
+    print(
+        f"department events: {len(wanted)} signed POSTs at {args.rate:g}/s for {args.seconds:g} s; "
+        f"notifications on the sockets: {len(latencies)}; sockets still open: {still_open}, "
+        f"dropped: {len(dropped) - len(failures)}"
+    )
+    print(
+        f"event -> socket latency (wall clock of one host, driver -> client process): "
+        f"p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
+        f"max {max(latencies, default=float('nan')):.1f} ms"
+    )
+    print(
+        f"  of which POST -> notification row: p50 {percentile(written, 0.5):.1f} ms, "
+        f"p99 {percentile(written, 0.99):.1f} ms; row -> socket: p50 {percentile(pushed, 0.5):.1f} ms, "
+        f"p99 {percentile(pushed, 0.99):.1f} ms"
+    )
+
+
+async def with_db(settings: Settings, work: Coroutine[Any, Any, None]) -> None:
     await init_db(settings)
     try:
-        tokens_service = TokenService(settings)
-        users = [uuid.uuid4().hex for _ in range(args.clients)]
-        tokens = [tokens_service.issue("user", "access", u, uuid.uuid4().hex)[0] for u in users]
-        tasks = await make_tasks(users)
-        owner = dict(await Task.all().values_list("id", "application_id"))
-        key = await DepartmentKeys(MemoryKV(), DataProtector(settings.data_encryption_key), 300).issue(
-            "civil_affairs"
-        )
-        before = group_rss_kib(server_pgid)
-        received: dict[tuple[str, str], float] = {}
-        opened = time.perf_counter()
-        clients = await connect_all(base, tokens, received)
-        opened = time.perf_counter() - opened
-        await asyncio.sleep(2)
-        after = group_rss_kib(server_pgid)
-        http_base = base.replace("ws://", "http://")
-        sent_at = await post_events(http_base, key, tasks, args.rate, args.seconds)
-        wanted = {(owner[t], STEPS[step][0]): at for (t, step), at in sent_at.items()}
-        deadline = time.monotonic() + 30
-        while len(set(wanted) & set(received)) < len(wanted) and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-        latencies = [(received[k] - wanted[k]) * 1000 for k in wanted if k in received]
-        for task in clients:
-            task.cancel()
-        await asyncio.gather(*clients, return_exceptions=True)
-        print(f"clients connected: {args.clients} in {opened:.1f} s (one worker)")
-        print(
-            f"server memory: {before / 1024:.0f} MiB idle -> {after / 1024:.0f} MiB with the clients: "
-            f"{(after - before) / max(1, args.clients):.1f} KiB per open connection"
-        )
-        print(
-            f"department events: {len(wanted)} signed POSTs at {args.rate}/s for {args.seconds:.0f} s; "
-            f"notifications on the socket: {len(latencies)}"
-        )
-        print(
-            f"event -> socket latency: p50 {percentile(latencies, 0.5):.1f} ms, "
-            f"p99 {percentile(latencies, 0.99):.1f} ms, max {max(latencies, default=float('nan')):.1f} ms"
-        )
-        await Delivery.all().delete()
-        await Notification.all().delete()
-        bare, throughput = await dispatcher_throughput(settings, args.rows)
-        print(
-            f"dispatcher: {throughput:.0f} deliveries/s (claim + send + record) vs bare INSERT of the same "
-            f"rows {bare:.0f} rows/s: ratio {throughput / bare:.2f}"
-        )
+        await work
     finally:
         await close_db()
+
+
+async def throughput_phase(args: argparse.Namespace, settings: Settings) -> None:
+    await Delivery.all().delete()
+    await Notification.all().delete()
+    bare, throughput = await dispatcher_throughput(settings, args.rows)
+    print(
+        f"dispatcher: {throughput:.0f} deliveries/s (claim + send + record) vs bare INSERT of the same "
+        f"rows {bare:.0f} rows/s: ratio {throughput / bare:.3f} ({load()})"
+    )
+
+
+def start_server(settings: Settings, work: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url or "",
+        "PORT": str(port),
+        "WORKERS": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "server"],
+        cwd=REPO,
+        env=env,
+        start_new_session=True,
+        stdout=(work / "server.log").open("wb"),
+        stderr=subprocess.STDOUT,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard)),
+    )
+    for _ in range(1200):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        if server.poll() is not None:
+            break
+        time.sleep(0.1)
+    raise RuntimeError("the server did not start")
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
 
 
 def main() -> None:
@@ -294,13 +407,16 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--clients", type=int, default=5000)
-    parser.add_argument("--rate", type=float, default=200, help="notifications per second")
+    parser.add_argument("--processes", type=int, default=0, help="client processes (default: 1 per 1,000)")
+    parser.add_argument("--open-rate", type=float, default=250, help="sockets opened per second")
+    parser.add_argument("--settle", type=float, default=5, help="seconds from the last open to the events")
+    parser.add_argument("--rate", type=float, default=50, help="department events per second")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rows", type=int, default=5000, help="rows for the throughput comparison")
     parser.add_argument("--database-url", default=None, help="postgres://… (default: a fresh SQLite file)")
     args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 2 + 1000)), hard))
+    args.processes = args.processes or max(1, -(-args.clients // 1000))
+    push_clients.raise_open_files(args.clients + 1024)
     work = Path(tempfile.mkdtemp(prefix="bench-push-"))
     redis_port = free_port()
     redis = subprocess.Popen(
@@ -323,44 +439,17 @@ def main() -> None:
     )
     asyncio.run(apply_migrations(settings))
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": settings.redis_url or "",
-        "PORT": str(port),
-        "WORKERS": "1",
-        "LOG_LEVEL": "WARNING",
-        "WS_HEARTBEAT_SECONDS": "60",
-    }
-    server_log = (work / "server.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "server"],
-        cwd=REPO,
-        env=env,
-        start_new_session=True,
-        stdout=server_log,
-        stderr=subprocess.STDOUT,
-        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard)),
-    )
+    server = start_server(settings, work, port)
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        asyncio.run(main_async(args, settings, server.pid, f"ws://127.0.0.1:{port}"))
+        asyncio.run(with_db(settings, sockets_phase(args, settings, server.pid, f"ws://127.0.0.1:{port}")))
+        stop_server(server)  # the throughput phase runs the only dispatcher
+        asyncio.run(with_db(settings, throughput_phase(args, settings)))
     except Exception:
         print((work / "server.log").read_text(errors="replace")[-3000:], file=sys.stderr)
         raise
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
+        if server.poll() is None:
+            stop_server(server)
         redis.terminate()
         redis.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)

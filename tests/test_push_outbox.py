@@ -4,6 +4,7 @@ the fake vendors (500 then 200, timeouts, 43101, 47003, stale tokens), retried, 
 from __future__ import annotations
 
 import asyncio
+import socket
 import uuid
 from collections.abc import AsyncIterator
 
@@ -15,6 +16,7 @@ from server.kv import create_kv
 from server.models import Delivery, Device, Notification, WeChatSubscription
 from server.push import NewNotification, message_user, notify, preferences, queue
 from server.push.errors import CriticalCategory
+from server.push.frames import WS_CHANNEL, fanout_message, parse_fanout
 from server.push.service import PushServices
 from server.vendors.wechat_messages import fit_value
 from tests.fakes.push import TEMPLATE_ID, getui, new_user, push_db, wechat_push
@@ -159,6 +161,63 @@ async def test_dispatcher_sends_every_channel_once_with_the_vendor_keys(push, ge
     assert message["data"]["thing1"]["value"] == "不动产登记(二手房转移登记及水电气网联…"  # cut to 20
     assert message["data"]["phrase2"]["value"] == "已受理"
     assert message["data"]["character_string5"]["value"] == "SQ2026120100001"
+
+
+async def test_a_claimed_batch_of_socket_rows_is_one_kv_message_each_citizen_gets_theirs(push) -> None:
+    ann, bob = await new_user(), await new_user()
+    anns, bobs = push.hub.register(ann.id), push.hub.register(bob.id)
+    messages: list[str] = []
+
+    async def overhear() -> None:
+        async for message in push.kv.subscribe(WS_CHANNEL):
+            messages.append(message)
+
+    listener = asyncio.create_task(overhear())
+    push.hub.start()
+    try:
+        await asyncio.sleep(0.05)  # both subscriptions are live before anything is published
+        notes = [await written(push, note(user.id)) for user in (ann, bob, ann)]
+        assert await push.dispatcher.run_once() == 3
+        await until(lambda: len(messages) == 1)
+        got_ann = [await anns.next_frame(5), await anns.next_frame(5)]
+        got_bob = await bobs.next_frame(5)
+    finally:
+        await push.hub.stop()
+        listener.cancel()
+    assert [f'"id":{notes[0].id}' in got_ann[0], f'"id":{notes[2].id}' in got_ann[1]] == [True, True]
+    assert got_bob is not None and f'"id":{notes[1].id}' in got_bob
+    assert [(user_id, seq) for user_id, seq, _ in parse_fanout(messages[0])] == [
+        (ann.id, 1),
+        (bob.id, 1),
+        (ann.id, 2),
+    ]
+    rows = await Delivery.filter(channel="websocket", user_id__in=[ann.id, bob.id])
+    assert sorted(r.status for r in rows) == ["sent"] * 3
+
+
+async def test_a_batch_the_kv_refuses_is_retried_row_by_row_later(push_db: Settings) -> None:
+    with socket.socket() as probe:  # a port nothing listens on: every publish fails to connect
+        probe.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    kv = create_kv(dead)
+    services = PushServices.build(push_db, kv)
+    try:
+        user = await new_user()
+        await written(services, note(user.id))
+        await written(services, note(user.id))
+        assert await services.dispatcher.run_once() == 2
+    finally:
+        await services.http.aclose()
+        await kv.close()
+    rows = await Delivery.filter(user_id=user.id, channel="websocket")
+    assert [(r.status, r.error_code, r.attempts) for r in rows] == [("pending", "internal_error", 1)] * 2
+
+
+def test_fanout_messages_carry_many_frames_and_stop_at_a_malformed_one() -> None:
+    frames = [("u1", 3, '{"type":"notification","notification":{"body":"第一行\\n第二行"}}'), ("u2", 1, "{}")]
+    assert parse_fanout(fanout_message(frames)) == frames
+    assert parse_fanout(fanout_message(frames[:1]) + "\nu3\nnot-a-seq\n{}") == frames[:1]
+    assert parse_fanout("") == [] and parse_fanout("u1\n5") == []
 
 
 async def test_500_then_200_and_a_timeout_are_retried_with_backoff_and_delivered_once(push, getui) -> None:

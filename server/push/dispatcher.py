@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from server.kv import KV
 from server.models import Delivery
 from server.push import queue
-from server.push.channels import Channel
+from server.push.channels import BatchChannel, Channel
 from server.push.hub import cancel
 from server.push.outbox import WAKE_CHANNEL
 from server.push.queue import RetryPolicy
@@ -58,12 +58,35 @@ class Dispatcher:
         await queue.record(token, [(delivery, outcome)], self.settings.retry)
         return delivery, outcome, True
 
+    async def _send_many(self, channel: BatchChannel, deliveries: list[Delivery]) -> list[Outcome]:
+        """Send a batch channel's rows of one claim together (recorded with the batch)."""
+        try:
+            outcomes = await channel.send_many(deliveries)
+        except Exception as exc:
+            log.exception("push channel raised", extra={"deliveries": len(deliveries)})
+            return [Outcome.retry("internal_error", type(exc).__name__)] * len(deliveries)
+        return outcomes
+
     async def run_once(self) -> int:
         """Claim one batch, send it, record it; how many rows were claimed."""
         token, deliveries = await queue.claim(self.settings.batch_size, self.settings.lease_seconds)
         if not deliveries:
             return 0
-        sent = await asyncio.gather(*(self._send(token, d) for d in deliveries))
+        batches: dict[BatchChannel, list[Delivery]] = {}
+        one_by_one = []
+        for delivery in deliveries:
+            channel = self.channels.get(delivery.channel)
+            if isinstance(channel, BatchChannel) and channel.repeat_safe:
+                batches.setdefault(channel, []).append(delivery)
+            else:
+                one_by_one.append(delivery)
+        singles, grouped = await asyncio.gather(
+            asyncio.gather(*(self._send(token, d) for d in one_by_one)),
+            asyncio.gather(*(self._send_many(channel, rows) for channel, rows in batches.items())),
+        )
+        sent = list(singles)
+        for rows, outcomes in zip(batches.values(), grouped, strict=True):
+            sent += [(delivery, outcome, False) for delivery, outcome in zip(rows, outcomes, strict=True)]
         results = [(delivery, outcome) for delivery, outcome, _ in sent]
         # Repeat-safe rows are recorded together: one commit for the batch.
         await queue.record(token, [(d, o) for d, o, recorded in sent if not recorded], self.settings.retry)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from server.models import Notification
@@ -33,15 +34,19 @@ def notification_frame(notification: Notification) -> str:
     return dumps({"type": "notification", "notification": notification_view(notification)})
 
 
-def fanout_message(user_id: str, seq: int, frame: str) -> str:
-    """What goes over the kv channel to every worker: who, which seq, then the frame as sent."""
-    return f"{user_id}\n{seq}\n{frame}"
+def fanout_message(frames: Iterable[tuple[str, int, str]]) -> str:
+    """What goes over the kv channel to every worker: for each frame, who, which seq, then the frame
+    as sent, one per line (a frame is one line of JSON: `dumps` escapes every line break)."""
+    return "\n".join(f"{user_id}\n{seq}\n{frame}" for user_id, seq, frame in frames)
 
 
-def parse_fanout(message: str) -> tuple[str, int, str] | None:
-    user_id, _, rest = message.partition("\n")
-    seq, _, frame = rest.partition("\n")
-    try:
-        return user_id, int(seq), frame
-    except ValueError:
-        return None
+def parse_fanout(message: str) -> list[tuple[str, int, str]]:
+    """The (user_id, seq, frame) triples of one kv message; a malformed triple ends the message."""
+    lines = message.split("\n")
+    parsed = []
+    for at in range(0, len(lines) - 2, 3):
+        user_id, seq, frame = lines[at : at + 3]
+        if not seq.isdigit():
+            break
+        parsed.append((user_id, int(seq), frame))
+    return parsed

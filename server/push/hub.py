@@ -51,7 +51,8 @@ class Connection:
         if self.queue.empty() and not (self.closed or self.overflowed):
             self._woken.clear()
             try:
-                await asyncio.wait_for(self._woken.wait(), timeout)
+                async with asyncio.timeout(timeout):  # a timer, not a task per wait as wait_for makes
+                    await self._woken.wait()
             except TimeoutError:
                 return None
         while not (self.closed or self.overflowed or self.queue.empty()):
@@ -85,12 +86,9 @@ class Hub:
         return sum(len(held) for held in self.connections.values())
 
     def deliver(self, message: str) -> None:
-        parsed = parse_fanout(message)
-        if parsed is None:
-            return
-        user_id, seq, frame = parsed
-        for connection in tuple(self.connections.get(user_id, ())):
-            connection.offer(seq, frame)
+        for user_id, seq, frame in parse_fanout(message):
+            for connection in tuple(self.connections.get(user_id, ())):
+                connection.offer(seq, frame)
 
     async def _listen(self) -> None:
         while True:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 from server.models import Delivery, Notification
 from server.vendors.outcome import Outcome
@@ -15,3 +16,12 @@ class Channel(Protocol):
     repeat_safe: bool
 
     async def send(self, delivery: Delivery, notification: Notification) -> Outcome: ...
+
+
+@runtime_checkable
+class BatchChannel(Channel, Protocol):
+    """A channel that sends a claimed batch's rows in one go (one round trip instead of one per row)."""
+
+    async def send_many(self, deliveries: Sequence[Delivery]) -> list[Outcome]:
+        """One outcome per row, in order; each row's `notification` is loaded."""
+        ...
