@@ -36,6 +36,12 @@ class DispatchSettings:
 class Dispatcher:
     def __init__(self, channels: Mapping[str, Channel], kv: KV, settings: DispatchSettings) -> None:
         self.channels = dict(channels)
+        # Repeat-safe channels that take a whole batch at once (looked up once: a Protocol check is slow).
+        self._batched = {
+            name: channel
+            for name, channel in self.channels.items()
+            if isinstance(channel, BatchChannel) and channel.repeat_safe
+        }
         self.kv = kv
         self.settings = settings
         self._wake = asyncio.Event()
@@ -75,8 +81,8 @@ class Dispatcher:
         batches: dict[BatchChannel, list[Delivery]] = {}
         one_by_one = []
         for delivery in deliveries:
-            channel = self.channels.get(delivery.channel)
-            if isinstance(channel, BatchChannel) and channel.repeat_safe:
+            channel = self._batched.get(delivery.channel)
+            if channel is not None:
                 batches.setdefault(channel, []).append(delivery)
             else:
                 one_by_one.append(delivery)
