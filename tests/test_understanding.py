@@ -121,6 +121,23 @@ def test_a_correction_in_words_replans_the_checklist(guide) -> None:
     assert {n["text"] for n in reply["checklist"]["notes"]} - notes_before
 
 
+def test_understood_says_which_question_which_option_and_from_which_words(guide) -> None:
+    state, reply = talk(guide, {}, "我们想领证,我是二婚")
+    entry = next(u for u in reply["understood"] if u["question_id"] == "marital_history")
+    question = next(q for q in guide[0].bundles["marriage"].questions if q.id == "marital_history")
+    option = next(o for o in question.options if o.id == "remarriage")
+    assert entry == {
+        "question_id": "marital_history",
+        "question": question.text,
+        "option_id": "remarriage",
+        "label": option.label,
+        "words": "二婚",
+        "source": "said",
+    }
+    assumed = [u for u in reply["understood"] if u["source"] == "assumed"]
+    assert assumed and all(u["words"] is None for u in assumed)
+
+
 def test_an_assumed_answer_can_be_corrected_by_tap(guide) -> None:
     state, reply = talk(guide, {}, "我们俩都是内地的,第一次结婚,不做婚检,其他都不需要")
     state, reply = talk(guide, state, answer=("military", "military_party"))
@@ -167,6 +184,7 @@ def test_follow_ups_in_context(guide) -> None:
         ("去哪几个地方办", ("place",)),
         ("需要复印件吗", ("copies",)),
         ("要本人去吗", ("in_person", "faq")),
+        ("能网上办吗", ("online",)),
     ]:
         state, reply = talk(guide, state, text)
         assert reply["type"] == "answer" and reply["topic"] in topic, text

@@ -183,7 +183,7 @@ class _Turn:
         if question_id == BUNDLE_QUESTION and self.state["pending"] == BUNDLE_QUESTION:
             if option_id not in self.state["candidates"]:
                 raise DialogueError("unknown_option", f"'{option_id}' is not one of the bundles offered.")
-            return self._commit(option_id, None, [])
+            return self._commit(option_id, None, self.state["said"])
         asked = {self.state["pending"], *self.state["answers"], *self.state["unknown"]}
         asked -= {None, ITEMS_PENDING, BUNDLE_QUESTION}
         if self.state["bundle"] is None or question_id not in asked:
@@ -231,7 +231,7 @@ class _Turn:
         if pending == BUNDLE_QUESTION:
             picked = self._pick_candidate(text)
             if picked:
-                return self._commit(picked, None, [text])
+                return self._commit(picked, None, [*self.state["said"], text])
             return self._subject(text)
         if self.state["bundle"] is None:
             return self._subject(text)
@@ -309,6 +309,11 @@ class _Turn:
                 kept = [o for o in current if o in item.options]
                 current = kept or [o for o in options if o in item.options]
                 words.append(item.words)
+        named = {o for item in evidence if not item.negated and len(item.options) == 1 for o in item.options}
+        combined = [
+            o.id for o in in_force(question.options, self.today) if o.all_of and set(o.all_of) <= named
+        ]
+        current = combined[:1] or current
         if not words or not current:
             return False
         said = "、".join(dict.fromkeys(words))
@@ -427,7 +432,7 @@ class _Turn:
         if topic:
             return self._follow_up(topic, text)
         if result.decision == "clarify" and not questionnaire_open:
-            return self._clarify(result)
+            return self._clarify(result, text)
         return self._retry(result)
 
     def _switch(self, result: MatchResult, text: str) -> dict[str, Any]:
@@ -466,7 +471,7 @@ class _Turn:
         if result.decision == "commit" and result.slug is not None and result.slug in self.knowledge.bundles:
             return self._commit(result.slug, result.candidates[0].score, [text])
         if result.decision == "clarify":
-            return self._clarify(result)
+            return self._clarify(result, text)
         return self._fallback(result)
 
     def _situated(self, result: MatchResult, text: str) -> Candidate | None:
@@ -500,10 +505,11 @@ class _Turn:
             self._apply(reader.read(text, self.today), text)
         return self._advance()
 
-    def _clarify(self, result: MatchResult) -> dict[str, Any]:
-        """Ask which of the close bundles is meant; commits to none until the user picks."""
+    def _clarify(self, result: MatchResult, text: str) -> dict[str, Any]:
+        """Ask which of the close bundles is meant; commits to none until the user picks. The text is kept:
+        once a bundle is picked, it is read for that bundle's questions like any opening."""
         slugs = [c.slug for c in result.candidates if c.slug in self.knowledge.bundles]
-        self.state = {**new_state(), "pending": BUNDLE_QUESTION, "candidates": slugs}
+        self.state = {**new_state(), "pending": BUNDLE_QUESTION, "candidates": slugs, "said": [text]}
         names = [self.knowledge.bundles[s].name for s in slugs]
         replies = self.replies
         text = replies.clarify_one.format(name=names[0]) if len(names) == 1 else replies.clarify_many

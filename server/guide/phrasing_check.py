@@ -23,7 +23,17 @@ def check_dialogue_words(report: Report, file: str, words: DialogueWords) -> Non
     for index, word in enumerate(words.yes):
         if word in words.no:
             report(file, f"yes[{index}]", f"{word!r} is also a no word")
-    for field in ("negations", "yes", "no", "unsure", "closing", "everything", "corrections", "reset"):
+    for field in (
+        "negations",
+        "yes",
+        "no",
+        "unsure",
+        "closing",
+        "everything",
+        "corrections",
+        "reset",
+        "declines",
+    ):
         for index, word in enumerate(getattr(words, field)):
             if not canonical(word).strip():
                 report(file, f"{field}[{index}]", "empty word")
@@ -48,11 +58,13 @@ def check_bundle_phrasings(report: Report, file: str, bundle: Bundle, words: Dia
     """The questions' synonyms, groups, topics, polarities, assumptions and the items' phrases."""
     quantities = {q.id for q in words.quantities}
     for q_index, question in enumerate(bundle.questions):
-        _check_question(report, file, f"questions[{q_index}]", question, quantities)
+        _check_question(report, file, f"questions[{q_index}]", question, quantities, words)
     _check_item_phrases(report, file, bundle)
 
 
-def _check_question(report: Report, file: str, where: str, question: Question, quantities: set[str]) -> None:
+def _check_question(
+    report: Report, file: str, where: str, question: Question, quantities: set[str], words: DialogueWords
+) -> None:
     ids = [o.id for o in question.options]
     for field in ("assume", "unsure"):
         value = getattr(question, field)
@@ -83,7 +95,11 @@ def _check_question(report: Report, file: str, where: str, question: Question, q
         for s_index, phrase in enumerate(group.synonyms):
             cues.append((canonical(phrase), frozenset(group.options), f"{g_where}.synonyms[{s_index}]"))
         _check_range(report, file, f"{g_where}.range", group.range, quantities)
-    _check_overlaps(report, file, cues)
+    for o_index, option in enumerate(question.options):
+        for a_index, part in enumerate(option.all_of):
+            if part not in ids or part == option.id:
+                report(file, f"{where}.options[{o_index}].all_of[{a_index}]", f"no other option {part!r}")
+    _check_overlaps(report, file, cues, {canonical(w) for w in words.negations})
 
 
 def _check_range(report: Report, file: str, where: str, value: Range | None, quantities: set[str]) -> None:
@@ -97,8 +113,11 @@ def _check_range(report: Report, file: str, where: str, value: Range | None, qua
         report(file, where, "below must be greater than min")
 
 
-def _check_overlaps(report: Report, file: str, cues: Iterable[tuple[str, frozenset[str], str]]) -> None:
-    """A phrase inside another of the same question must pick a subset or superset of its options."""
+def _check_overlaps(
+    report: Report, file: str, cues: Iterable[tuple[str, frozenset[str], str]], negations: set[str]
+) -> None:
+    """A phrase inside another of the same question must pick a subset or superset of its options, unless
+    the longer one is the shorter one negated ("没找到工作" / "找到工作"): that is how negation reads it."""
     listed = list(cues)
     for index, (phrase, options, field) in enumerate(listed):
         if not phrase:
@@ -108,6 +127,9 @@ def _check_overlaps(report: Report, file: str, cues: Iterable[tuple[str, frozens
             if not other or (phrase not in other and other not in phrase):
                 continue
             if options <= other_options or other_options <= options:
+                continue
+            longer, shorter = (phrase, other) if len(phrase) > len(other) else (other, phrase)
+            if longer.replace(shorter, "", 1) in negations and not options & other_options:
                 continue
             report(
                 file,

@@ -20,6 +20,7 @@ from server.guide.schema import Bundle, DialogueWords, Polarity, Quantity, Quest
 
 _PUNCTUATION = re.compile(r"[,，。.!！?？;；:：\n\r\t ~～…]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+DECLINE_TAIL = 1  # "暂时不办了": one character (a particle) may follow a declining phrase
 APPROXIMATELY = "多"  # 三十多年: the one approximation word inside a written number
 
 
@@ -121,11 +122,15 @@ class BundleReader:
         clauses = [_Clause(c) for part in _PUNCTUATION.split(text) for c in self._breaks.split(part) if c]
         evidence: list[Evidence] = []
         wishes: list[Wish] = []
-        for clause in clauses:
-            if any(form in clause.text for form in self.words.question_forms):
+        stated = [not any(form in c.text for form in self.words.question_forms) for c in clauses]
+        for index, clause in enumerate(clauses):
+            if not stated[index]:
                 continue
-            evidence += self._phrase_evidence(clause)
-            wishes += self._wishes(clause)
+            # "生育登记先问问,暂时不办": a clause that is only a negation says no to the clause before it.
+            follower = clauses[index + 1] if index + 1 < len(clauses) else None
+            negated = follower is not None and self._bare_negation(follower)
+            evidence += self._phrase_evidence(clause, negated)
+            wishes += self._wishes(clause, negated)
         evidence += self._range_evidence(text, today)
         words = self.words
         lead = clauses[0].text if clauses else ""
@@ -149,7 +154,12 @@ class BundleReader:
 
     # --- clauses --------------------------------------------------------------------------------
 
-    def _phrase_evidence(self, clause: _Clause) -> list[Evidence]:
+    def _bare_negation(self, clause: _Clause) -> bool:
+        """A clause that only declines ("暂时不办", "不需要了"): it says no to the clause before it."""
+        word = _first_prefix(clause.text, self.words.declines)
+        return word is not None and len(clause.text) - len(canonical(word)) <= DECLINE_TAIL
+
+    def _phrase_evidence(self, clause: _Clause, negated_after: bool = False) -> list[Evidence]:
         found: list[tuple[int, int, _Cue]] = []
         for cue in self.cues:
             if cue.phrase is None:
@@ -168,9 +178,11 @@ class BundleReader:
                 continue
             kept.append((start, end, cue))
         clause.taken = [(s, e) for s, e, _ in kept]
+        last_end = max((e for _, e, _ in kept), default=-1)
         evidence = []
         for start, end, cue in sorted(kept, key=lambda k: k[0]):
-            negated = self._negated(clause, start, end)
+            declined = negated_after and end == last_end and not self._negative(cue.phrase or "")
+            negated = self._negated(clause, start, end) or declined
             options = cue.options
             if cue.topic:
                 options = cue.options if not negated else self._polar(cue.question, Polarity.no)
@@ -184,7 +196,7 @@ class BundleReader:
         question = next(q for q in self.bundle.questions if q.id == question_id)
         return frozenset(o.id for o in question.options if o.polarity == polarity)
 
-    def _wishes(self, clause: _Clause) -> list[Wish]:
+    def _wishes(self, clause: _Clause, negated_after: bool = False) -> list[Wish]:
         wishes: list[Wish] = []
         for item, phrase in sorted(self.item_phrases, key=lambda p: -len(p[1])):
             start = clause.text.find(phrase)
@@ -193,9 +205,13 @@ class BundleReader:
             end = start + len(phrase)
             if self._asked(clause.text, end) or any(w in clause.text for w in self.words.unsure):
                 continue  # "公积金不清楚" wishes nothing
-            wanted = not self._negated(clause, start, end, extra=[(start, end)])
+            wanted = not (negated_after or self._negated(clause, start, end, extra=[(start, end)]))
             wishes.append(Wish(item, wanted, phrase))
         return wishes
+
+    def _negative(self, phrase: str) -> bool:
+        """The phrase says no itself ("户口先不动"): declining it again does not turn it into a yes."""
+        return any(canonical(word) in phrase for word in self.words.negations)
 
     def _asked(self, text: str, end: int) -> bool:
         """A term followed closely by 吗 is asked about, not stated."""

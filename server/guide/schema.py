@@ -293,6 +293,7 @@ class Option(Dated):
     polarity: Polarity | None = None  # the option a bare 是/对 (yes) or 不/没有 (no) picks
     range: Range | None = None  # a stated number in this range picks this option
     both_parties: bool = False  # its synonyms count only with a word for both (都, 双方, 我们俩)
+    all_of: tuple[Slug, ...] = ()  # picked when one message names all these sibling options (贷款 + 补贴)
     add_items: tuple[Slug, ...] = ()
     drop_items: tuple[Slug, ...] = ()
     add_materials: tuple[MaterialChange, ...] = ()
@@ -485,6 +486,8 @@ class DialogueWords(Frozen):
     negations: tuple[Text, ...] = Field(min_length=1)  # 不是, 没有, 不用, 暂不, 别 …
     negation_reach: int = Field(default=6, ge=0)  # characters a negation reaches forward in its clause
     negation_after_reach: int = Field(default=3, ge=0)  # … or back: "婚检就不做了"
+    # A clause that is only one of these (and a particle) says no to the clause before ("…先问问,暂时不办").
+    declines: tuple[Text, ...] = ()
     question_forms: tuple[Text, ...] = ()  # 要不要, 是不是: a clause with one states nothing
     question_ends: tuple[Text, ...] = ()  # 吗: a term right before one is asked about, not stated
     question_end_reach: int = Field(default=2, ge=0)

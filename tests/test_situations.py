@@ -1,0 +1,162 @@
+"""Situations stated in citizens' words reach the right 一次告知 (issue 12): the opening kept through a
+clarify, a declining clause, two options named at once, the other parent of a newborn, the buyer's or the
+seller's side of a flat, burial, and the catalogue's official names. Real knowledge, no mocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from server.guide.knowledge import check
+from tests import talking
+from tests.talking import Guide, build_guide
+
+DAY = dt.date(2026, 12, 1)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def guide() -> Guide:
+    return build_guide()
+
+
+def talk(guide: Guide, state: dict, text: str | None = None, **structured) -> tuple[dict, dict]:
+    return talking.talk(guide, DAY, state, text, **structured)
+
+
+def finish(guide: Guide, state: dict, reply: dict) -> dict:
+    """Answer every further question with 不清楚 until the checklist."""
+    for _ in range(10):
+        if reply["type"] == "checklist":
+            return reply
+        state, reply = talk(guide, state, "不清楚")
+    raise AssertionError(reply)
+
+
+def names(reply: dict) -> list[str]:
+    return [m["name"] for m in reply["checklist"]["materials"]]
+
+
+def test_the_opening_is_read_for_the_bundle_picked_after_a_clarify(guide) -> None:
+    state, reply = talk(guide, {}, "没工作,想找个见习")
+    assert reply["type"] == "clarify" and "employment" in [o["id"] for o in reply["options"]]
+    state, reply = talk(guide, state, answer=("bundle", "employment"))
+    assert state["bundle"] == "employment" and state["answers"]["situation"] == "unemployed"
+    assert reply.get("question_id") != "situation"
+
+
+def test_a_clause_that_only_declines_says_no_to_the_clause_before(guide) -> None:
+    state, reply = talk(guide, {}, "我们俩都是内地的,头婚,想领证,生育登记想先了解下,暂时不办")
+    assert state["answers"]["want_birth_registration"] == "birth_no"
+    state, reply = talk(guide, {}, "我们俩都是内地的,头婚,想领证,户口不迁,暂时不办")
+    assert state["answers"]["want_spouse_migration"] == "migrate_no"  # no double negation
+
+
+def test_naming_two_options_at_once_picks_the_option_that_is_both(guide) -> None:
+    state, reply = talk(guide, {}, "准备自己创业开个小饭馆,创业贷款和创业补贴都想申请")
+    assert state["answers"]["startup_support"] == "both"
+    reply = finish(guide, state, reply)
+    items = {i["id"] for i in reply["checklist"]["items"]}
+    assert {"startup_guarantee_loan", "one_time_startup_subsidy"} <= items
+
+
+def test_not_having_found_work_is_unemployment(guide) -> None:
+    state, reply = talk(guide, {}, "离职三个月了还没找到工作,想办失业登记")
+    assert state["answers"]["situation"] == "unemployed"
+
+
+@pytest.mark.parametrize(
+    ("text", "option", "material"),
+    [
+        ("孩子刚出生要上户口,孩子爸爸是香港人", "hmt_parent", "港澳居民来往内地通行证"),
+        ("孩子刚出生要上户口,我老公是美国人", "foreign_parent", "护照"),
+    ],
+)
+def test_a_newborns_parent_from_outside_the_mainland_brings_their_papers(
+    guide, text: str, option: str, material: str
+) -> None:
+    state, reply = talk(guide, {}, text)
+    assert state["answers"]["parents_origin"] == option
+    reply = finish(guide, state, reply)
+    assert any(material in n for n in names(reply)), names(reply)
+
+
+def test_by_default_both_parents_are_mainland_and_nothing_is_asked(guide) -> None:
+    state, reply = talk(guide, {}, "孩子出生了要办啥")
+    assert state["answers"]["parents_origin"] == "both_mainland" and "parents_origin" in state["assumed"]
+
+
+def test_a_seller_is_not_asked_the_buyers_questions(guide) -> None:
+    state, reply = talk(guide, {}, "我想卖掉自己的房子,房本是我一个人的,没有贷款")
+    assert state["answers"]["role"] == "seller"
+    asked = []
+    for _ in range(10):
+        if reply["type"] != "question":
+            break
+        asked.append(reply["question_id"])
+        state, reply = talk(guide, state, "不清楚")
+    assert not {"buyer_loan", "buyer_home"} & set(asked), asked
+
+
+def test_a_buyer_is_not_asked_the_sellers_questions(guide) -> None:
+    state, reply = talk(guide, {}, "我准备买二手房,首套,90平,全款")
+    assert state["answers"]["role"] == "buyer"
+    asked = []
+    for _ in range(10):
+        if reply["type"] != "question":
+            break
+        asked.append(reply["question_id"])
+        state, reply = talk(guide, state, "不清楚")
+    assert not {"seller_mortgage", "seller_holding", "ownership"} & set(asked), asked
+
+
+def test_an_owner_abroad_narrows_to_the_overseas_power_of_attorney(guide) -> None:
+    state, reply = talk(guide, {}, "我要卖房,房子是我和我老公的,他在加拿大回不来,只能委托")
+    assert state["answers"]["agent"] == "by_agent_overseas"
+
+
+def test_burial_is_no_cremation(guide) -> None:
+    state, reply = talk(guide, {}, "我外公在家里去世了,按民族习俗土葬,要办哪些手续")
+    assert state["answers"]["funeral_mode"] == "burial"
+    reply = finish(guide, state, reply)
+    assert "death_cremation_service" not in {i["id"] for i in reply["checklist"]["items"]}
+    assert not any("火化证明" in n for n in names(reply))
+
+
+def test_a_couple_with_a_hong_kong_party_gets_no_household_register(guide) -> None:
+    state, reply = talk(guide, {}, "我是内地的,未婚夫是香港人,我们都是初婚,想领结婚证")
+    assert state["answers"]["party_identity"] == "hmt"
+    reply = finish(guide, state, reply)
+    materials = names(reply)
+    assert not any("户口簿" in n for n in materials), materials
+    assert any("回乡证" in n for n in materials) and any("委托公证人" in n for n in materials)
+
+
+def test_a_foreign_party_brings_the_passport_and_the_authenticated_no_spouse_proof(guide) -> None:
+    state, reply = talk(guide, {}, "男朋友是德国人,我们想在国内登记结婚,都是第一次结婚")
+    assert state["answers"]["party_identity"] == "foreigner"
+    materials = names(reply if reply["type"] == "checklist" else finish(guide, state, reply))
+    assert any("有效护照" in n for n in materials) and any("无配偶证明" in n for n in materials)
+
+
+def test_the_validator_accepts_a_phrase_that_negates_a_siblings_phrase(tmp_path: Path) -> None:
+    root = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", root)
+    path = root / "bundles" / "employment.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "没找到工作" in text and "找到工作" in text
+    assert not [p for p in check(root) if "employment.yaml" in str(p)]
+    path.write_text(text.replace("没找到工作,", "刚找到工作,"), encoding="utf-8")
+    assert any("employment.yaml" in str(p) and "刚找到工作" in str(p) for p in check(root))
+
+
+def test_the_validator_checks_all_of(tmp_path: Path) -> None:
+    root = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", root)
+    path = root / "bundles" / "employment.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("all_of: [loan, subsidy]", "all_of: [loan, grant]"), encoding="utf-8")
+    assert any("all_of[1]" in str(p) and "grant" in str(p) for p in check(root))
