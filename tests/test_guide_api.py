@@ -44,12 +44,13 @@ async def test_a_conversation_goes_from_words_to_checklist(api: httpx.AsyncClien
         answer={"question_id": "party_identity", "option_id": "both_mainland"},
     )
     assert body["reply"]["type"] == "checklist"  # the extras were talked about: defaults, no items choice
-    body = await say(api, conversation_id=conversation_id, text="户口不动,其他都不需要")
-    reply = body["reply"]
-    assert reply["type"] == "checklist" and reply["understood"][0]["option_id"] == "update_no"
-    names = [m["name"] for m in reply["checklist"]["materials"]]
+    names = [m["name"] for m in body["reply"]["checklist"]["materials"]]
     assert any("居民身份证" in n for n in names) and any("声明" in n for n in names)
-    assert not any("户口簿" in n for n in names)
+    assert not any("户口簿" in n for n in names)  # the household-register update is opt-in
+    body = await say(api, conversation_id=conversation_id, text="户口本也要改成已婚,其他都不需要")
+    reply = body["reply"]
+    assert reply["type"] == "checklist" and reply["understood"][0]["option_id"] == "update_yes"
+    assert any("户口簿" in m["name"] for m in reply["checklist"]["materials"])
     follow_up = await say(api, conversation_id=conversation_id, text="要钱吗")
     assert follow_up["reply"]["type"] == "answer" and follow_up["bundle"] == "marriage"
 
