@@ -306,3 +306,14 @@ def test_a_short_reply_that_is_part_of_one_options_label_answers_it(guide) -> No
     assert reply["question_id"] == "insured_type"
     state, reply = talk(guide, state, "机关事业单位")
     assert state["answers"]["insured_type"] == "public_institution"
+
+
+def test_the_follow_up_wording_is_knowledge_checked_by_field(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    words = root / "dialogue.yaml"
+    text = words.read_text(encoding="utf-8")
+    text = text.replace('working_days: "{days}个工作日"', 'working_days: "{count}个工作日"')
+    words.write_text(text.replace("    mixed: 按各事项要求\n", ""), encoding="utf-8")
+    problems = [str(p) for p in check(root)]
+    assert any("dialogue.yaml: follow_up_texts.working_days: " in p and "count" in p for p in problems), problems
+    assert any("dialogue.yaml: follow_up_texts.forms.mixed: " in p for p in problems), problems

@@ -42,7 +42,15 @@ from server.guide.knowledge import Knowledge
 from server.guide.matcher import Candidate, Matcher, MatchResult
 from server.guide.reading import BundleReader, Evidence, Reading, canonical, chinese_number
 from server.guide.retirement_age import RetirementAgeError
-from server.guide.schema import Bundle, DialogueReplies, DialogueWords, Option, Polarity, Question
+from server.guide.schema import (
+    Bundle,
+    DialogueReplies,
+    DialogueWords,
+    FollowUpTexts,
+    Option,
+    Polarity,
+    Question,
+)
 from server.guide.selection import next_question, open_questions, opt_in, option_for_items, possible
 
 BUNDLE_QUESTION = "bundle"
@@ -58,6 +66,9 @@ SITUATED_SUGGEST_AT = (
 )
 SITUATED_QUESTIONS = 2
 _NO_REPLIES = DialogueReplies(**{f: "-" for f in DialogueReplies.model_fields})  # partial knowledge only
+_NO_TEXTS = FollowUpTexts.model_validate(
+    {"forms": {}} | {f: "-" for f in FollowUpTexts.model_fields if f != "forms"}
+)
 _MEANINGFUL = re.compile(r"[\w\u4e00-\u9fff]")
 _PUNCTUATION = re.compile(r"[\s,，。.?？!！~～、;；:：]+")
 
@@ -161,6 +172,7 @@ class _Turn:
         self.knowledge = knowledge
         self.words: DialogueWords = knowledge.dialogue
         self.replies: DialogueReplies = knowledge.dialogue.replies or _NO_REPLIES
+        self.texts: FollowUpTexts = knowledge.dialogue.follow_up_texts or _NO_TEXTS
         self.matcher = matcher
         self.today = today
         self.understood: list[dict[str, Any]] = []
@@ -733,7 +745,7 @@ class _Turn:
         checklist = build_checklist(
             self.knowledge, self.state["bundle"], self.state["answers"], self._default_choice(), self.today
         )
-        if followups.about(checklist, core) is not None:
+        if followups.about(checklist, core, self.texts) is not None:
             return "item"
         return None
 
@@ -750,7 +762,7 @@ class _Turn:
         if faq is not None:
             answer, topic = faq.answer, "faq"
         else:
-            answer = followups.answer(topic, checklist, core)
+            answer = followups.answer(topic, checklist, core, self.texts)
         reply: dict[str, Any] = {"type": "answer", "topic": topic, "text": answer, "understood": []}
         pending = self.state["pending"]
         if pending == ITEMS_PENDING:

@@ -7,11 +7,21 @@ containing the other), unless one set of options contains the other (a narrower 
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Iterable
 
 from server.guide.followups import ANSWERS
 from server.guide.reading import canonical
-from server.guide.schema import Bundle, DialogueWords, Polarity, Question, Range
+from server.guide.schema import (
+    FOLLOW_UP_PLACEHOLDERS,
+    Bundle,
+    DialogueWords,
+    FollowUpTexts,
+    MaterialForm,
+    Polarity,
+    Question,
+    Range,
+)
 
 Report = Callable[[str, str, str], None]
 
@@ -20,6 +30,10 @@ def check_dialogue_words(report: Report, file: str, words: DialogueWords) -> Non
     """No word is both a yes and a no; quantities and follow-up topics are unique and known; replies given."""
     if words.replies is None:
         report(file, "replies", "the guide's replies are missing")
+    if words.follow_up_texts is None:
+        report(file, "follow_up_texts", "the follow-up answers' wording is missing")
+    else:
+        _check_follow_up_texts(report, file, words.follow_up_texts)
     for index, word in enumerate(words.yes):
         if word in words.no:
             report(file, f"yes[{index}]", f"{word!r} is also a no word")
@@ -52,6 +66,25 @@ def check_dialogue_words(report: Report, file: str, words: DialogueWords) -> Non
     for key, value in words.numerals.items():
         if len(key) != 1 or value < 0:
             report(file, f"numerals.{key}", "a numeral is one character with a value >= 0")
+
+
+def _check_follow_up_texts(report: Report, file: str, texts: FollowUpTexts) -> None:
+    """Every template names only its own placeholders; every material form has a name."""
+    for field in FollowUpTexts.model_fields:
+        value = getattr(texts, field)
+        if not isinstance(value, str):
+            continue
+        try:
+            used = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        except ValueError as exc:
+            report(file, f"follow_up_texts.{field}", f"not a template: {exc}")
+            continue
+        unknown = used - FOLLOW_UP_PLACEHOLDERS.get(field, frozenset())
+        if unknown:
+            report(file, f"follow_up_texts.{field}", f"unknown placeholders {sorted(unknown)}")
+    for form in [*(f.value for f in MaterialForm), "mixed"]:
+        if form not in texts.forms:
+            report(file, f"follow_up_texts.forms.{form}", "the material form has no name")
 
 
 def check_bundle_phrasings(report: Report, file: str, bundle: Bundle, words: DialogueWords) -> None:

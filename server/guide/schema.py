@@ -480,6 +480,73 @@ class DialogueReplies(Frozen):
     all_optional: Text  # … and the whole choice
 
 
+class FollowUpTexts(Frozen):
+    """How follow-ups are answered from the checklist (`follow_up_texts` in `knowledge/dialogue.yaml`).
+
+    Each template's `{placeholders}` are the ones `FOLLOW_UP_PLACEHOLDERS` lists for it (checked).
+    """
+
+    forms: dict[str, Text]  # material form (`MaterialForm`, and "mixed") -> 原件, 复印件 …
+    separator: Text  # between names: 、
+    line_separator: Text  # between lines: ;
+    end: Text  # after the last line: 。
+    on_the_spot: Text
+    working_days: Text  # {days}
+    time_unknown: Text
+    time_line: Text  # {name} {days}
+    time_total: Text  # {days}
+    time_quick: Text
+    time_varies: Text
+    all_free: Text
+    free: Text
+    local: Text
+    fee_line: Text  # {name} {rule}
+    place_joint: Text  # {place}
+    place_lines: Text  # {lines}
+    place_line: Text  # {name} {places}
+    online_entry: Text  # {entry}
+    online_none: Text
+    online_items: Text  # {lines}
+    online_line: Text  # {name} {channel}
+    in_person_unknown: Text
+    in_person_line: Text  # {name} {who}
+    materials: Text  # {names}
+    can_skip: Text
+    copies_lines: Text  # {lines}
+    copies_line: Text  # {name} {form}
+    copies_count: Text  # {copies}
+    material_line: Text  # {name} {form} {copies} {skip} {users}
+    material_skip: Text
+    material_users: Text  # {items}
+    item_missing: Text
+    item_line: Text  # {name} {department} {days} {order}
+    item_requires: Text  # {items}
+    item_direct: Text
+
+
+FOLLOW_UP_PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "working_days": frozenset({"days"}),
+    "time_line": frozenset({"name", "days"}),
+    "time_total": frozenset({"days"}),
+    "fee_line": frozenset({"name", "rule"}),
+    "place_joint": frozenset({"place"}),
+    "place_lines": frozenset({"lines"}),
+    "place_line": frozenset({"name", "places"}),
+    "online_entry": frozenset({"entry"}),
+    "online_items": frozenset({"lines"}),
+    "online_line": frozenset({"name", "channel"}),
+    "in_person_line": frozenset({"name", "who"}),
+    "materials": frozenset({"names"}),
+    "copies_lines": frozenset({"lines"}),
+    "copies_line": frozenset({"name", "form"}),
+    "copies_count": frozenset({"copies"}),
+    "material_line": frozenset({"name", "form", "copies", "skip", "users"}),
+    "material_users": frozenset({"items"}),
+    "item_line": frozenset({"name", "department", "days", "order"}),
+    "item_requires": frozenset({"items"}),
+}
+
+
 class DialogueWords(Frozen):
     """`knowledge/dialogue.yaml`: how citizens answer, negate, close and correct, for every bundle."""
 
@@ -511,6 +578,7 @@ class DialogueWords(Frozen):
     quantities: tuple[Quantity, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
     replies: DialogueReplies | None = None  # required in the file; None only in partial knowledge
+    follow_up_texts: FollowUpTexts | None = None  # required in the file; None only in partial knowledge
 
 
 class Review(Frozen):
