@@ -315,5 +315,7 @@ def test_the_follow_up_wording_is_knowledge_checked_by_field(tmp_path: Path) -> 
     text = text.replace('working_days: "{days}个工作日"', 'working_days: "{count}个工作日"')
     words.write_text(text.replace("    mixed: 按各事项要求\n", ""), encoding="utf-8")
     problems = [str(p) for p in check(root)]
-    assert any("dialogue.yaml: follow_up_texts.working_days: " in p and "count" in p for p in problems), problems
+    assert any("dialogue.yaml: follow_up_texts.working_days: " in p and "count" in p for p in problems), (
+        problems
+    )
     assert any("dialogue.yaml: follow_up_texts.forms.mixed: " in p for p in problems), problems
