@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from server.guide.checklist import build_checklist
 from server.guide.knowledge import check
 from tests import talking
 from tests.talking import Guide, build_guide
@@ -160,3 +161,12 @@ def test_the_validator_checks_all_of(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("all_of: [loan, subsidy]", "all_of: [loan, grant]"), encoding="utf-8")
     assert any("all_of[1]" in str(p) and "grant" in str(p) for p in check(root))
+
+
+def test_a_checklist_without_a_side_takes_both_and_a_buyers_omits_the_sellers_answers(guide) -> None:
+    knowledge = guide[0]
+    both = build_checklist(knowledge, "housing_transfer", {"seller_mortgage": "repay_first"}, None, DAY)
+    assert "mortgage_discharge" in {i["id"] for i in both["items"]}
+    answers = {"role": "buyer", "seller_mortgage": "repay_first"}
+    buyer = build_checklist(knowledge, "housing_transfer", answers, None, DAY)
+    assert "mortgage_discharge" not in {i["id"] for i in buyer["items"]}

@@ -53,6 +53,13 @@ def applies(question: Question, answers: Mapping[str, str]) -> bool:
     return all(answers.get(cond.question) in cond.options for cond in question.ask_if)
 
 
+def with_assumptions(bundle: Bundle, answers: Mapping[str, str], day: dt.date) -> dict[str, str]:
+    """The answers, and the likely option (`assume`) of each question not answered: what `ask_if` is
+    checked against, so a caller that leaves a likely case unsaid (买卖双方) gets its questions."""
+    assumed = {q.id: q.assume for q in questions_in_force(bundle, day) if q.assume is not None}
+    return {**assumed, **answers}
+
+
 def find_option(question: Question, option_id: str, day: dt.date) -> Option | None:
     """The option of `question` with this id in force on `day`, or None."""
     return next((o for o in in_force(question.options, day) if o.id == option_id), None)
@@ -69,9 +76,10 @@ def chosen_options(knowledge: Knowledge, slug: str, answers: Mapping[str, str], 
         if find_option(question, option_id, day) is None:
             raise ChecklistError("unknown_option", f"Question '{question_id}' has no option '{option_id}'.")
     picked: list[Option] = []
+    known = with_assumptions(bundle, answers, day)
     for question in questions.values():
         answer = answers.get(question.id)
-        if answer is not None and applies(question, answers):
+        if answer is not None and applies(question, known):
             option = find_option(question, answer, day)
             if option is not None:
                 picked.append(option)
@@ -415,9 +423,8 @@ def build_checklist(
     layers = stages(knowledge, items)
     total_days, chain = critical_path(knowledge, layers)
     chosen = set(items)
-    unanswered = [
-        q.id for q in questions_in_force(bundle, day) if q.id not in answers and applies(q, answers)
-    ]
+    known = with_assumptions(bundle, answers, day)
+    unanswered = [q.id for q in questions_in_force(bundle, day) if q.id not in answers and applies(q, known)]
     return {
         "bundle": bundle.slug,
         "name": bundle.name,
