@@ -2,21 +2,23 @@
 
 Time limits of government items are counted in working days (行政许可法 第八十二条), the day an
 application is accepted not counted (民法典 第二百零一条). The days off and the weekends worked come
-from the State Council's yearly notices, kept as data in `knowledge/holidays/<year>.yaml`; a date
-outside the years known raises `CalendarUnknown` rather than guess.
+from the State Council's yearly notices, kept as data in `knowledge/holidays/<year>.yaml`. The years
+right after the last notice (published only late in the year before) are counted on the statutory days
+off of the national rule (`server.holiday_rule`) and reported as estimates; a date outside both raises
+`CalendarUnknown` rather than guess.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 _ONE_DAY = dt.timedelta(days=1)
 
 
 class CalendarUnknown(ValueError):
-    """The date lies in a year whose holiday notice the calendar does not have."""
+    """The date lies in a year the calendar can neither read from a notice nor estimate."""
 
     def __init__(self, day: dt.date, first_year: int, last_year: int) -> None:
         super().__init__(f"no holiday calendar for {day.year} (known: {first_year}-{last_year})")
@@ -36,9 +38,14 @@ class HolidayYear:
 
 
 class WorkdayCalendar:
-    """Answers "is this a working day" and counts working days, for the contiguous years it knows."""
+    """Answers "is this a working day" and counts working days, for the contiguous years it knows.
 
-    def __init__(self, years: Iterable[HolidayYear]) -> None:
+    `estimated` holds, for the years right after the last notice, the statutory days off of the rule.
+    """
+
+    def __init__(
+        self, years: Iterable[HolidayYear], estimated: Mapping[int, frozenset[dt.date]] | None = None
+    ) -> None:
         known = sorted(years, key=lambda y: y.year)
         if not known:
             raise ValueError("a working-day calendar needs at least one year")
@@ -48,15 +55,24 @@ class WorkdayCalendar:
         self.first_year = numbers[0]
         self.last_year = numbers[-1]
         self.sources = {y.year: y.source for y in known}
-        self._off = frozenset().union(*(y.days_off for y in known))
+        estimated = dict(estimated or {})
+        if sorted(estimated) != list(range(self.last_year + 1, self.last_year + 1 + len(estimated))):
+            raise ValueError(f"estimated years must follow {self.last_year}, got {sorted(estimated)}")
+        self.last_counted_year = self.last_year + len(estimated)
+        self._off = frozenset().union(*(y.days_off for y in known), *estimated.values())
         self._worked = frozenset().union(*(y.weekend_workdays for y in known))
 
     def knows(self, day: dt.date) -> bool:
-        return self.first_year <= day.year <= self.last_year
+        """Whether working days can be counted on `day`, from a notice or estimated."""
+        return self.first_year <= day.year <= self.last_counted_year
+
+    def is_estimate(self, day: dt.date) -> bool:
+        """Whether `day` lies after the last published notice, where only the rule's days off are known."""
+        return day.year > self.last_year
 
     def _check(self, day: dt.date) -> None:
         if not self.knows(day):
-            raise CalendarUnknown(day, self.first_year, self.last_year)
+            raise CalendarUnknown(day, self.first_year, self.last_counted_year)
 
     def is_working_day(self, day: dt.date) -> bool:
         """Monday to Friday unless a statutory day off, plus the weekend days worked instead."""

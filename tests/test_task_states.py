@@ -61,8 +61,13 @@ def test_expected_completion_is_the_critical_path_in_working_days() -> None:
     # a: 29, 30 Sep, 8 Oct; b: 9, 10 (a Saturday worked) Oct
     assert result.expected_completion == dt.date(2026, 10, 10)
     assert result.unknown_items == ("c",)
-    beyond = estimate([TaskPlan("x", S.submitted, (), 60, None)], CALENDAR, dt.date(2026, 11, 2))
-    assert beyond.expected_completion is None and beyond.reason == "calendar_unknown_after_2026"
+    # Into 2027, whose notice is not out: counted on the statutory days off (元旦 1 Jan), marked estimated.
+    into_next_year = estimate([TaskPlan("x", S.submitted, (), 60, None)], CALENDAR, dt.date(2026, 11, 2))
+    assert into_next_year.expected_completion == dt.date(2027, 1, 26)
+    assert into_next_year.estimated and into_next_year.reason == "holidays_estimated_after_2026"
+    assert not result.estimated and result.reason is None
+    beyond = estimate([TaskPlan("x", S.submitted, (), 60, None)], CALENDAR, dt.date(2028, 11, 2))
+    assert beyond.expected_completion is None and beyond.reason == "calendar_unknown_after_2028"
 
 
 def test_warnings_and_paused_clock() -> None:

@@ -13,6 +13,7 @@ import yaml
 
 from server.config import REPO_ROOT
 from server.guide.knowledge import check, load_knowledge
+from server.holiday_rule import StatutoryHoliday, statutory_days_off
 from server.workdays import CalendarUnknown, HolidayYear, WorkdayCalendar
 
 KNOWLEDGE = load_knowledge(REPO_ROOT / "knowledge")
@@ -41,10 +42,30 @@ def test_counting_skips_holidays_and_counts_make_up_weekends() -> None:
     assert CALENDAR.between(dt.date(2026, 10, 10), dt.date(2026, 9, 30)) == 0
 
 
-def test_past_the_last_known_year_it_refuses_rather_than_guesses() -> None:
+def test_the_years_after_the_last_notice_are_counted_on_the_statutory_days_off() -> None:
+    """No 2027 notice yet: 30 working days from 20 Dec 2026 skip 元旦 and weekends, marked estimated."""
+    end = CALENDAR.add(dt.date(2026, 12, 20), 30)
+    assert end == dt.date(2027, 2, 1) and CALENDAR.is_estimate(end)
+    assert not CALENDAR.is_estimate(dt.date(2026, 12, 31))
+    spring = [dt.date(2027, 2, 5) + dt.timedelta(days=n) for n in range(4)]  # 除夕 to 初三 of 丁未年
+    assert not any(CALENDAR.is_working_day(day) for day in spring if day.weekday() < 5)
+    assert not CALENDAR.is_working_day(dt.date(2027, 4, 5))  # 清明 (a Monday)
+    assert CALENDAR.is_working_day(dt.date(2027, 4, 6))
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_the_rule_gives_a_subset_of_each_published_notice(year: int) -> None:
+    """Checked against the notices we have: every statutory day off of the rule is a day off in them."""
+    rule = yaml.safe_load((REPO_ROOT / "knowledge" / "holiday_rule.yaml").read_text(encoding="utf-8"))
+    days = statutory_days_off([StatutoryHoliday(**row) for row in rule["holidays"]], year)
+    assert len(days) == 13
+    assert [day for day in sorted(days) if CALENDAR.is_working_day(day)] == []
+
+
+def test_further_ahead_it_refuses_rather_than_guesses() -> None:
     with pytest.raises(CalendarUnknown) as raised:
-        CALENDAR.add(dt.date(2026, 12, 20), 30)  # would run into 2027
-    assert raised.value.last_year == 2026
+        CALENDAR.add(dt.date(2028, 12, 20), 30)  # would run into 2029
+    assert raised.value.last_year == 2028
     with pytest.raises(CalendarUnknown):
         CALENDAR.is_working_day(dt.date(2023, 12, 29))
     with pytest.raises(ValueError):
@@ -74,7 +95,12 @@ def test_the_knowledge_check_reports_bad_holiday_files_with_file_and_field(tree:
     data["periods"][2]["days_off"] = [dt.date(2025, 4, 6), dt.date(2025, 4, 4)]
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     (tree / "holidays" / "2024.yaml").rename(tree / "holidays" / "2023.yaml")
+    rule = tree / "holiday_rule.yaml"
+    rule.write_text(
+        rule.read_text(encoding="utf-8").replace("term: 清明, ", "month: 4, day: 5, "), encoding="utf-8"
+    )
     problems = [str(p) for p in check(tree)]
+    assert any(p.startswith("knowledge/holiday_rule.yaml: holidays[2]") and "term" in p for p in problems)
     assert any(p.startswith("knowledge/holidays/2025.yaml: periods[1]") and "weekday" in p for p in problems)
     assert any(p.startswith("knowledge/holidays/2025.yaml: periods[2]") for p in problems)
     assert any(p.startswith("knowledge/holidays/2023.yaml: year") for p in problems)

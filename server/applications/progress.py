@@ -31,7 +31,8 @@ class TaskPlan:
 class Estimate:
     expected_completion: dt.date | None
     unknown_items: tuple[str, ...]  # open items without a stated time limit (not in the date)
-    reason: str | None = None  # why there is no date
+    reason: str | None = None  # why there is no date, or `holidays_estimated_after_<year>`
+    estimated: bool = False  # counted on the rule's days off: that year's notice is not out yet
 
 
 def application_status(statuses: Sequence[TaskStatus], withdrawn: bool) -> str:
@@ -89,7 +90,10 @@ def estimate(plans: Sequence[TaskPlan], calendar: WorkdayCalendar | None, today:
         expected = max(finish_of(plan) for plan in active)
     except CalendarUnknown as exc:
         return Estimate(None, tuple(unknown), f"calendar_unknown_after_{exc.last_year}")
-    return Estimate(expected, tuple(dict.fromkeys(unknown)))
+    unknown_items = tuple(dict.fromkeys(unknown))
+    if calendar.is_estimate(expected):
+        return Estimate(expected, unknown_items, f"holidays_estimated_after_{calendar.last_year}", True)
+    return Estimate(expected, unknown_items)
 
 
 def due_on(calendar: WorkdayCalendar, accepted_on: dt.date, time_limit_days: int | None) -> dt.date | None:

@@ -49,6 +49,9 @@ def task_view(knowledge: Knowledge, task: Task, today: dt.date | None, warn_days
         "time_limit_working_days": task.time_limit_days,
         "accepted_at": task.accepted_at.isoformat() if task.accepted_at else None,
         "due_on": task.due_on.isoformat() if task.due_on else None,
+        "due_on_estimated": bool(
+            task.due_on and knowledge.calendar and knowledge.calendar.is_estimate(task.due_on)
+        ),
         "warning": warning,
         "correction": task.correction,
         "result": task.result,
@@ -99,6 +102,7 @@ def application_view(
         if estimate.expected_completion
         else None,
         "expected_completion_note": estimate.reason,
+        "expected_completion_estimated": estimate.estimated,
         "time_limit_unknown_items": list(estimate.unknown_items),
         "submitted_at": application.submitted_at.isoformat(),
         "finished_at": application.finished_at.isoformat() if application.finished_at else None,

@@ -30,6 +30,7 @@ from server.guide.schema import (
     FormField,
     GlobalLexicon,
     HolidayNotice,
+    HolidayRule,
     Item,
     Lexicon,
     Material,
@@ -49,12 +50,14 @@ from server.guide.sourcing import (
     unverified_facts,
 )
 from server.guide.vocabulary import MatcherRules, lexicon_problems, rules_problems
+from server.holiday_rule import StatutoryHoliday, statutory_days_off
 from server.workdays import HolidayYear, WorkdayCalendar
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "knowledge"
 WHOLE_FILE = "(file)"
 GLOBAL_LEXICON = "_global"
 RETIREMENT_FILE = "retirement_age.yaml"
+HOLIDAY_RULE_FILE = "holiday_rule.yaml"
 DIALOGUE_FILE = "dialogue.yaml"
 MATCHER_RULES = "matcher.yaml"
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -528,8 +531,9 @@ def _check_fields(reader: _Reader, fields: _Catalogue, items: _Catalogue) -> Non
             reader.report(file, f"{where}.required_if.field", f"unknown form field {condition.field!r}")
 
 
-def _load_calendar(reader: _Reader) -> WorkdayCalendar | None:
-    """`holidays/<year>.yaml`, one per year, contiguous, each day inside its year; the calendar of them."""
+def _load_calendar(reader: _Reader, rule: HolidayRule | None) -> WorkdayCalendar | None:
+    """`holidays/<year>.yaml`, one per year, contiguous, each day inside its year; the calendar of them,
+    with the rule's days off for the `estimate_years` after the last notice."""
     notices: dict[int, tuple[str, HolidayNotice]] = {}
     for path in reader.files("holidays"):
         file = reader.name(path)
@@ -561,7 +565,11 @@ def _load_calendar(reader: _Reader) -> WorkdayCalendar | None:
             f"{reader.root.name}/holidays", WHOLE_FILE, f"years missing between known ones: {missing}"
         )
         return None
-    return WorkdayCalendar(
+    estimated = {
+        year: statutory_days_off(_statutory(rule), year)
+        for year in range(years[-1] + 1, years[-1] + 1 + (rule.estimate_years if rule else 0))
+    }
+    published = (
         HolidayYear(
             year=year,
             days_off=frozenset(
@@ -574,6 +582,11 @@ def _load_calendar(reader: _Reader) -> WorkdayCalendar | None:
         )
         for year, (file, notice) in notices.items()
     )
+    return WorkdayCalendar(published, estimated)
+
+
+def _statutory(rule: HolidayRule | None) -> list[StatutoryHoliday]:
+    return [StatutoryHoliday(**row.model_dump()) for row in (rule.holidays if rule else ())]
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -587,7 +600,7 @@ def _load(root: Path) -> tuple[Knowledge, list[Problem]]:
     items = _load_catalogue(reader, "items", Item)
     departments = _load_catalogue(reader, "departments", Department, key="code")
     fields = _load_catalogue(reader, "form_fields", FormField, key="name")
-    calendar = _load_calendar(reader)
+    calendar = _load_calendar(reader, _load_single(reader, root / HOLIDAY_RULE_FILE, HolidayRule))
     bundles = _load_named(reader, "bundles", Bundle)
     lexicons = _load_named(reader, "lexicon", Lexicon)
     global_path = root / "lexicon" / f"{GLOBAL_LEXICON}.yaml"
@@ -820,7 +833,14 @@ def _summary_line(knowledge: Knowledge) -> str:
 
 
 def _calendar_years(calendar: WorkdayCalendar | None) -> str:
-    return f"{calendar.first_year}-{calendar.last_year}" if calendar else "none"
+    if calendar is None:
+        return "none"
+    estimated = (
+        f" (estimated to {calendar.last_counted_year})"
+        if calendar.last_counted_year > calendar.last_year
+        else ""
+    )
+    return f"{calendar.first_year}-{calendar.last_year}{estimated}"
 
 
 def _stats_lines(knowledge: Knowledge) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -735,3 +735,31 @@ class HolidayNotice(Frozen):
     year: int = Field(ge=2000, le=2100)
     notice: Source  # the notice itself: kind state_council, its publication date
     periods: tuple[HolidayPeriod, ...] = Field(min_length=1)
+
+
+class StatutoryHolidayRow(Frozen):
+    """One festival of the national rule: a solar or lunar month and day, or a solar term's name."""
+
+    name: Text
+    calendar: Literal["solar", "lunar", "solar_term"]
+    month: int | None = Field(default=None, ge=1, le=12)
+    day: int | None = Field(default=None, ge=1, le=31)
+    term: Text | None = None
+    first_offset: int = Field(default=0, ge=-3, le=3)
+    days: int = Field(ge=1, le=7)
+
+    @model_validator(mode="after")
+    def _one_kind_of_date(self) -> StatutoryHolidayRow:
+        if (self.calendar == "solar_term") != (self.term is not None):
+            raise ValueError("a solar_term festival names its term, and only it")
+        if (self.calendar != "solar_term") != (self.month is not None and self.day is not None):
+            raise ValueError("a solar or lunar festival needs month and day, a solar_term one neither")
+        return self
+
+
+class HolidayRule(Frozen):
+    """`knowledge/holiday_rule.yaml`: 全国年节及纪念日放假办法's days off, for years without a notice yet."""
+
+    source: Source
+    estimate_years: int = Field(ge=0, le=3)
+    holidays: tuple[StatutoryHolidayRow, ...] = Field(min_length=1)

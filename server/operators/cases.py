@@ -35,14 +35,16 @@ ACTIONS = {
 
 @dataclass(frozen=True)
 class Calendar:
-    """The working-day calendar, with weekdays counted beyond the years it knows (marked approximate)."""
+    """The working-day calendar, with weekdays counted beyond the years it can count (marked approximate,
+    as are the years it counts on the statutory days off only)."""
 
     calendar: WorkdayCalendar | None
 
     def add(self, start: dt.date, days: int) -> tuple[dt.date, bool]:
         if self.calendar is not None:
             try:
-                return self.calendar.add(start, days), False
+                day = self.calendar.add(start, days)
+                return day, self.calendar.is_estimate(day)
             except CalendarUnknown:
                 pass
         day, left = start, days
