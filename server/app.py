@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import logging
 import os
+import secrets
 import signal
 import time
-import uuid
 from contextlib import suppress
 
 from sanic import HTTPResponse, Request, Sanic
@@ -25,6 +26,7 @@ from server.errors import install_error_handlers
 from server.files import create_file_store
 from server.guide.knowledge import KnowledgeError
 from server.handlers import BLUEPRINTS
+from server.json_codec import dumps
 from server.knowledge_service import KnowledgeService
 from server.kv import create_kv
 from server.logs import request_id_var, setup_logging
@@ -47,7 +49,7 @@ def create_app(
     `knowledge` lets one process serve several apps from one loaded knowledge base (tests do).
     """
     setup_logging(settings.log_level)
-    app = Sanic(name, configure_logging=False, request_class=TimedBodyRequest)
+    app = Sanic(name, configure_logging=False, request_class=TimedBodyRequest, dumps=dumps)
     app.config.update(
         {
             "ACCESS_LOG": False,
@@ -82,7 +84,7 @@ async def _open_resources(app: Sanic) -> None:
     settings: Settings = app.ctx.settings
     # Loading the knowledge builds the matcher and its ranker (CPU-bound): off the event loop.
     app.ctx.knowledge = app.ctx.preloaded_knowledge or await asyncio.get_running_loop().run_in_executor(
-        None, KnowledgeService, settings.knowledge_dir
+        None, KnowledgeService, settings.knowledge_dir, settings.guide_match_memo_size
     )
     app.ctx.kv = create_kv(settings.redis_url, settings.memory_kv_max_keys, settings.redis_key_prefix)
     await init_db(settings)
@@ -155,10 +157,17 @@ def _route_label(request: Request) -> str:
     return request.route.path if request.route else "unmatched"
 
 
+# Request ids need to be unique, not secret: a random prefix per worker and a counter (no uuid4 per request).
+_REQUEST_ID_PREFIX = secrets.token_hex(8)
+_request_numbers = itertools.count()
+
+
 async def _start_request(request: Request) -> None:
     incoming = request.headers.get("x-request-id", "")
     request.ctx.request_id = (
-        incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        incoming
+        if 0 < len(incoming) <= 64 and incoming.isprintable()
+        else f"{_REQUEST_ID_PREFIX}{next(_request_numbers):016x}"
     )
     request.ctx.started = time.perf_counter()
     request_id_var.set(request.ctx.request_id)
@@ -168,6 +177,6 @@ async def _finish_request(request: Request, response: HTTPResponse) -> None:
     response.headers["X-Request-ID"] = getattr(request.ctx, "request_id", "")
     started = getattr(request.ctx, "started", None)
     if started is not None:
-        route = _route_label(request)
-        metrics.LATENCY.labels(route).observe(time.perf_counter() - started)
-        metrics.REQUESTS.labels(request.method, route, str(response.status)).inc()
+        metrics.observe_request(
+            request.method, _route_label(request), response.status, time.perf_counter() - started
+        )

@@ -1,19 +1,30 @@
-"""Guide conversations between turns: one JSON record per conversation in the kv role, with a TTL.
+"""Guide conversations between turns: one compact JSON record per conversation in the kv role, with a TTL.
 
 On Redis every worker and host continues any conversation; on the in-process stand-in, this worker.
+
+A record is stored as `[2, owner, seq, state]` (format 2), the state without the keys that still hold
+their starting value, written by orjson straight from the dicts (no `dataclasses.asdict` deep copy).
+Records stored by earlier versions (`{"id", "owner", "seq", "state"}`) are read as before.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import re
-import uuid
-from dataclasses import asdict, dataclass, field
+import secrets
+from dataclasses import dataclass, field
 from typing import Any
 
+from server.guide.dialogue import new_state
+from server.json_codec import dumps_text, loads
 from server.kv import KV
 
 KEY_PREFIX = "guide:conversation:"
+FORMAT = 2
+
+log = logging.getLogger("server.conversations")
+
+_STARTING = new_state()
 
 
 @dataclass
@@ -31,13 +42,33 @@ _ID = re.compile(ID_PATTERN.strip("^$"))
 
 
 def new_conversation_id() -> str:
-    """32 hex characters: unguessable, since holding the id is what lets a guest read it."""
-    return uuid.uuid4().hex
+    """32 hex characters (128 random bits): unguessable, since holding the id is what lets a guest read it."""
+    return secrets.token_hex(16)
 
 
 def is_conversation_id(value: str) -> bool:
     """True when `value` could be an id we issued (anything else names no conversation)."""
     return _ID.fullmatch(value) is not None
+
+
+def encode(record: ConversationRecord) -> str:
+    """The stored form of `record` (its id is the key): format 2, starting values left out."""
+    state = {k: v for k, v in record.state.items() if k not in _STARTING or v != _STARTING[k]}
+    return dumps_text([FORMAT, record.owner, record.seq, state])
+
+
+def decode(conversation_id: str, raw: str | bytes) -> ConversationRecord | None:
+    """The record stored as `raw` (format 2 or the earlier object), its state with every starting key;
+    None for a form this version does not know (a newer one), which reads as an expired conversation."""
+    stored = loads(raw)
+    if isinstance(stored, list) and len(stored) == 4 and stored[0] == FORMAT:
+        _, owner, seq, state = stored
+    elif isinstance(stored, dict) and isinstance(stored.get("state"), dict):  # format 1
+        owner, seq, state = stored.get("owner"), stored.get("seq", 0), stored["state"]
+    else:
+        log.warning("conversation record in an unknown format", extra={"conversation_id": conversation_id})
+        return None
+    return ConversationRecord(id=conversation_id, owner=owner, seq=seq, state={**new_state(), **state})
 
 
 class ConversationStore:
@@ -50,10 +81,10 @@ class ConversationStore:
     async def load(self, conversation_id: str) -> ConversationRecord | None:
         """The record, or None when unknown or expired."""
         raw = await self.kv.get(KEY_PREFIX + conversation_id)
-        return None if raw is None else ConversationRecord(**json.loads(raw))
+        return None if raw is None else decode(conversation_id, raw)
 
     async def save(self, record: ConversationRecord) -> None:
-        await self.kv.set(KEY_PREFIX + record.id, json.dumps(asdict(record), ensure_ascii=False), self.ttl)
+        await self.kv.set(KEY_PREFIX + record.id, encode(record), self.ttl)
 
 
 def visible_to(owner: str | None, user_id: str | None) -> bool:

@@ -23,6 +23,21 @@ LATENCY = Histogram(
 )
 
 
+# Labelled children by (method, route, status): `labels()` validates and locks on every call, and the
+# set of routes and statuses is small, so each child is looked up once.
+_REQUEST_CHILDREN: dict[tuple[str, str, int], tuple[Histogram, Counter]] = {}
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    """Count one answered request and its latency."""
+    children = _REQUEST_CHILDREN.get((method, route, status))
+    if children is None:
+        children = (LATENCY.labels(route), REQUESTS.labels(method, route, str(status)))
+        _REQUEST_CHILDREN[(method, route, status)] = children
+    children[0].observe(seconds)
+    children[1].inc()
+
+
 def render() -> tuple[bytes, str]:
     """The exposition text: every worker's samples in multi-process mode, this process's otherwise."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

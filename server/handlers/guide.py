@@ -116,7 +116,7 @@ async def post_message(request: Request) -> HTTPResponse:
         served = request.app.ctx.knowledge.current
         try:
             state, reply = step(
-                record.state, message, served.knowledge, served.matcher, today(settings.timezone)
+                record.state, message, served.knowledge, served.memoised_matcher, today(settings.timezone)
             )
         except DialogueError as exc:
             raise ApiError(422, exc.code, exc.message) from exc

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -106,15 +107,19 @@ class OperatorsKnowledge:
     def handoff(self) -> HandoffConfig:
         return self.config.handoff
 
+    @cached_property
+    def _requests(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """The request phrasings squeezed once (exact, contained), not on every message."""
+        handoff = self.config.handoff
+        return frozenset(map(squeeze, handoff.request_exact)), tuple(map(squeeze, handoff.request_contains))
+
     def asks_for_human(self, text: str) -> bool:
         """Whether a citizen's message asks to be handed to a human operator."""
         squeezed = squeeze(text)
         if not squeezed or len(squeezed) > 40:
             return False
-        handoff = self.config.handoff
-        if squeezed in {squeeze(p) for p in handoff.request_exact}:
-            return True
-        return any(squeeze(p) in squeezed for p in handoff.request_contains)
+        exact, contained = self._requests
+        return squeezed in exact or any(p in squeezed for p in contained)
 
     def tag(self, tag_id: str) -> RatingTag | None:
         return next((t for t in self.config.ratings.tags if t.id == tag_id), None)
