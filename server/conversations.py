@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.guide.dialogue import new_state
-from server.json_codec import dumps_text, loads
+from server.json_codec import JSONDecodeError, dumps_text, loads
 from server.kv import KV
 
 KEY_PREFIX = "guide:conversation:"
@@ -59,8 +59,11 @@ def encode(record: ConversationRecord) -> str:
 
 def decode(conversation_id: str, raw: str | bytes) -> ConversationRecord | None:
     """The record stored as `raw` (format 2 or the earlier object), its state with every starting key;
-    None for a form this version does not know (a newer one), which reads as an expired conversation."""
-    stored = loads(raw)
+    None for a form this version does not know (a newer one, or damaged), which reads as expired."""
+    try:
+        stored = loads(raw)
+    except JSONDecodeError:
+        stored = None
     if isinstance(stored, list) and len(stored) == 4 and stored[0] == FORMAT:
         _, owner, seq, state = stored
     elif isinstance(stored, dict) and isinstance(stored.get("state"), dict):  # format 1

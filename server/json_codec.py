@@ -14,6 +14,7 @@ import orjson
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 loads = orjson.loads
+JSONDecodeError = orjson.JSONDecodeError
 
 
 def dumps(value: Any) -> bytes:
