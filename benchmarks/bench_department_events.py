@@ -21,33 +21,24 @@ import hashlib
 import hmac
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import httpx
+from harness import REPO, served
 
-REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from server.auth.crypto import DataProtector  # noqa: E402
-from server.auth.departments import DepartmentKeys  # noqa: E402
-from server.config import Settings  # noqa: E402
-from server.db import apply_migrations, close_db, init_db  # noqa: E402
-from server.kv import MemoryKV  # noqa: E402
-from server.models import Application, Task  # noqa: E402
+from server.auth.crypto import DataProtector
+from server.auth.departments import DepartmentKeys
+from server.config import Settings
+from server.db import apply_migrations, close_db, init_db
+from server.kv import MemoryKV
+from server.models import Application, Task
 
 DEPARTMENT = "civil_affairs"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def prepare(settings: Settings, tasks: int) -> tuple[str, str, list[str]]:
@@ -156,45 +147,19 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
         database = os.environ.get("DATABASE_URL") or f"sqlite://{tmp}/bench.sqlite3"
         settings = Settings(database_url=database, redis_url=os.environ.get("REDIS_URL"), log_level="WARNING")
         key_id, secret, tasks = asyncio.run(prepare(settings, args.connections))
-        env = {
-            **os.environ,
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-            "WORKERS": str(args.workers),
-            "LOG_LEVEL": "WARNING",
-            "DATABASE_URL": database,
-            "UPLOAD_DIR": f"{tmp}/uploads",
-        }
-        server = subprocess.Popen(
-            [sys.executable, "-m", "server"],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                time.sleep(0.5)
-                try:
-                    if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    continue
+        env = {"WORKERS": str(args.workers), "DATABASE_URL": database}
+        if settings.redis_url:
+            env["REDIS_URL"] = settings.redis_url
+        with served(env) as (base, _):
             key = (key_id, secret)
             bare_rps, bare_p99, _ = asyncio.run(drive(base, args.seconds, key, None, args.connections))
             event_rps, event_p99, applied = asyncio.run(
                 drive(base, args.seconds, key, tasks, args.connections)
             )
-        finally:
-            server.terminate()
-            server.wait(timeout=120)
     backend = "postgres" if database.startswith("postgres") else "sqlite"
     print(
         f"backend {backend}, {args.workers} worker(s), {args.connections} concurrent signed clients, "

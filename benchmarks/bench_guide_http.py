@@ -1,7 +1,23 @@
-"""POST /api/v1/guide/messages under load (wrk, 64 connections) against the bare GET /livez.
+"""POST /api/v1/guide/messages under load against the bare GET /livez of the same server, same run.
 
-Starts `python -m server` (one worker, embedded default) on a free loopback port, runs wrk from a
-separate process against both routes in the same run, prints req/s, the ratio (aim >= 0.5) and p99.
+One worker (embedded default: SQLite, in-process kv), wrk with 64 connections (one per thread, every
+request timed on the client). Each round starts a fresh server and runs, for `--seconds` each:
+
+    bare, mix, bare, distinct, bare
+
+- **mix**, a realistic repeating mix: every message opens a conversation; 80 % are drawn from 500
+  common questions with Zipf weights (the k-th most common asked 1/k as often as the first), 20 % are
+  phrasings sent once. The questions are the repo's own phrasings (ranker corpus, unseen test set).
+- **distinct**: every message is a text no earlier message had (a phrasing with an opener and a
+  closer, all different after canonicalisation), so no match can come from the memo.
+
+Ratios are against the mean of the bare runs either side; the match memo's hit rate comes from the
+server's `/metrics`; median and p99 count only requests sent once every connection had its first
+answer (the opening requests are reported apart). `--profile DIR` also records the worker with py-spy
+(raw stacks) during each guide run of the first round; `benchmarks/profile_breakdown.py` buckets them.
+Only files in this repo are read.
+
+    .venv/bin/python benchmarks/bench_guide_http.py [--seconds 10] [--rounds 2] [--connections 64]
 """
 
 from __future__ import annotations
@@ -9,121 +25,191 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
-import socket
+import shutil
 import subprocess
 import sys
-import tempfile
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+from harness import REPO, WrkRun, served, wrk_run
 
-REPO = Path(__file__).resolve().parent.parent
-UTTERANCES = (
-    REPO.parent / "shared" / "eval" / "guide_dev.jsonl",
+sys.path.insert(0, str(REPO))
+
+from server.guide.normalize import canonical_chars
+
+SOURCES = [
+    *sorted((REPO / "knowledge" / "training").glob("*.jsonl")),
     REPO / "tests" / "data" / "guide_unseen.jsonl",
+]
+COMMON = 500
+NOVEL_SHARE = 0.2
+OPENERS = (
+    "",
+    "您好，",
+    "请问",
+    "你好，请问一下",
+    "麻烦问下，",
+    "我想咨询一下，",
+    "打扰一下，",
+    "老师好，",
+    "问一下，",
+    "在吗，",
 )
-POST_SCRIPT = """
-local bodies = {%s}
-local i = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-request = function()
-  i = i %% #bodies + 1
-  return wrk.format(nil, nil, nil, bodies[i])
-end
-"""
+CLOSERS = (
+    "",
+    "，谢谢",
+    "，急",
+    "，谢谢了",
+    "，怎么弄",
+    "，在线等",
+    "，麻烦告诉我",
+    "，多谢",
+    "，求解答",
+    "，辛苦了",
+)
+MOST_RPS = 4000  # bodies are prepared for this rate, so no connection repeats its list within a run
+ENV = {  # every connection comes from 127.0.0.1: lift the guide's per-address limits
+    "GUIDE_IP_MESSAGES_PER_MINUTE": str(10**9),
+    "GUIDE_IP_CONVERSATIONS_PER_MINUTE": str(10**9),
+}
 
 
-def post_script() -> str:
-    """A wrk script cycling through every available utterance (more than the tokenizer's memo holds),
-    each a new conversation, so the figure is not a cache's."""
-    texts = [
-        json.loads(line)["text"]
-        for path in UTTERANCES
-        if path.exists()
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
+def phrasings() -> list[str]:
+    """The repo's phrasings, one per canonical form, in a fixed random order."""
+    seen: dict[str, str] = {}
+    for path in SOURCES:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                text = json.loads(line)["text"]
+                seen.setdefault(canonical_chars(text), text)
+    texts = list(seen.values())
+    random.Random(13).shuffle(texts)
+    return texts
+
+
+def variants(texts: list[str], taken: set[str]) -> Iterator[str]:
+    """Texts whose canonical form is in neither `taken` nor any earlier variant (adds to `taken`)."""
+    for opener in OPENERS:
+        for closer in CLOSERS:
+            for text in texts:
+                form = opener + text.rstrip("？?。!！") + closer
+                key = canonical_chars(form)
+                if key not in taken:
+                    taken.add(key)
+                    yield form
+
+
+def bodies(texts: Iterator[str] | list[str], per_connection: int, connections: int) -> list[list[str]]:
+    source = iter(texts)
+    return [
+        [json.dumps({"text": next(source)}, ensure_ascii=False) for _ in range(per_connection)]
+        for _ in range(connections)
     ]
-    bodies = ", ".join(lua_string(json.dumps({"text": text}, ensure_ascii=False)) for text in texts)
-    return POST_SCRIPT % bodies
 
 
-def lua_string(value: str) -> str:
-    return "[==[" + value + "]==]"
+def mix(common: list[str], novel: Iterator[str], count: int, rng: random.Random) -> Iterator[str]:
+    weights = [1 / rank for rank in range(1, len(common) + 1)]
+    for _ in range(count):
+        yield next(novel) if rng.random() < NOVEL_SHARE else rng.choices(common, weights)[0]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def memo_lookups(base: str) -> tuple[float, float]:
+    """(hits, misses) of the match memo so far."""
+    text = httpx.get(base + "/metrics", timeout=10).text
+    found = dict(re.findall(r'^guide_match_memo_lookups_total\{outcome="(\w+)"\} (\S+)$', text, re.M))
+    return float(found.get("hit", 0)), float(found.get("miss", 0))
 
 
-def wait_ready(base: str, timeout: float = 60) -> None:
-    """Wait (without hammering the starting server) until /healthz answers 200."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        time.sleep(0.5)
-        try:
-            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            continue
-    raise TimeoutError("server did not become healthy")
+def worker_pid(server: subprocess.Popen[bytes]) -> int:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return int(children[-1])
 
 
-def wrk(url: str, seconds: int, script: Path | None) -> tuple[float, str]:
-    """Requests per second and p99 latency of one wrk run."""
-    command = ["wrk", "-t4", "-c64", f"-d{seconds}s", "--latency", "--timeout", "5s", url]
-    if script:
-        command[1:1] = ["-s", str(script)]
-    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30).stdout
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    p99 = re.search(r"99%\s+(\S+)", output)
-    if rps is None or p99 is None:
-        raise RuntimeError(f"wrk printed no figures:\n{output}")
-    return float(rps.group(1)), p99.group(1)
+def guide_run(
+    base: str, seconds: float, load: list[list[str]], profile: Path | None, server: subprocess.Popen[bytes]
+) -> tuple[WrkRun, float]:
+    """One wrk run of the guide route; returns it with the memo's hit rate during it."""
+    hits, misses = memo_lookups(base)
+    spy = None
+    if profile is not None:
+        spy_binary = shutil.which("py-spy", path=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+        command = [
+            spy_binary or "py-spy",
+            "record",
+            "--nonblocking",
+            "-r",
+            "200",
+            "-f",
+            "raw",
+            "-d",
+            str(int(seconds)),
+        ]
+        spy = subprocess.Popen([*command, "-o", str(profile), "-p", str(worker_pid(server))])
+    run = wrk_run(base + "/api/v1/guide/messages", seconds, len(load), load)
+    if spy is not None:
+        spy.wait(timeout=60)
+    hits_after, misses_after = memo_lookups(base)
+    looked_up = hits_after - hits + misses_after - misses
+    return run, (hits_after - hits) / looked_up if looked_up else 0.0
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--profile", type=Path, default=None, help="directory for py-spy raw stacks")
     args = parser.parse_args()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {
-            **os.environ,
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-            "WORKERS": "1",
-            "LOG_LEVEL": "WARNING",
-            "DATABASE_URL": f"sqlite://{tmp}/bench.sqlite3",
-            # Every connection comes from 127.0.0.1: lift the guide's per-address limits.
-            "GUIDE_IP_MESSAGES_PER_MINUTE": str(10**9),
-            "GUIDE_IP_CONVERSATIONS_PER_MINUTE": str(10**9),
-        }
-        env.pop("REDIS_URL", None)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "server"],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_ready(base)
-            script = Path(tmp) / "post.lua"
-            script.write_text(post_script(), encoding="utf-8")
-            bare_rps, bare_p99 = wrk(base + "/livez", args.seconds, None)
-            guide_rps, guide_p99 = wrk(base + "/api/v1/guide/messages", args.seconds, script)
-        finally:
-            server.terminate()  # a clean shutdown writes every queued turn first
-            server.wait(timeout=120)
-    print(f"GET  /livez                 {bare_rps:10.0f} req/s  p99 {bare_p99}")
-    print(f"POST /api/v1/guide/messages {guide_rps:10.0f} req/s  p99 {guide_p99}")
-    print(f"ratio guide/bare            {guide_rps / bare_rps:10.2f}  (aim >= 0.5)")
+    texts = phrasings()
+    common, rest = texts[:COMMON], texts[COMMON:]
+    taken = {canonical_chars(t) for t in texts}
+    fresh = variants(rest + common, taken)
+    per_connection = int(MOST_RPS * args.seconds / args.connections) + 1
+    rng = random.Random(7)
+    results = []
+    for round_no in range(1, args.rounds + 1):
+        count = per_connection * args.connections
+        mixed = bodies(mix(common, fresh, count, rng), per_connection, args.connections)
+        distinct = bodies(fresh, per_connection, args.connections)
+        profile = args.profile if round_no == 1 else None
+        if profile:
+            profile.mkdir(parents=True, exist_ok=True)
+        with served(ENV) as (base, server):
+            bare = [wrk_run(base + "/livez", args.seconds, args.connections)]
+            mixed_run, mixed_hits = guide_run(
+                base, args.seconds, mixed, profile and profile / "mix.txt", server
+            )
+            bare.append(wrk_run(base + "/livez", args.seconds, args.connections))
+            distinct_run, distinct_hits = guide_run(
+                base, args.seconds, distinct, profile and profile / "distinct.txt", server
+            )
+            bare.append(wrk_run(base + "/livez", args.seconds, args.connections))
+        mix_ratio = mixed_run.rps / ((bare[0].rps + bare[1].rps) / 2)
+        distinct_ratio = distinct_run.rps / ((bare[1].rps + bare[2].rps) / 2)
+        print(f"round {round_no}")
+        for n, run in enumerate(bare, start=1):
+            print(f"  bare GET /livez #{n}     {run.describe()}")
+        print(f"  guide, repeating mix    {mixed_run.describe()}")
+        print(f"  guide, all different    {distinct_run.describe()}")
+        print(f"  ratio mix / bare        {mix_ratio:5.2f}  (target >= 0.40), hits {mixed_hits:.1%}")
+        print(f"  ratio distinct / bare   {distinct_ratio:5.2f}  (target >= 0.30), hits {distinct_hits:.1%}")
+        results.append((mix_ratio, distinct_ratio, mixed_run, distinct_run))
+        sys.stdout.flush()
+    if len(results) > 1:
+
+        def span(values: list[float]) -> str:
+            return f"{min(values):.2f}–{max(values):.2f}"
+
+        print("over the rounds")
+        print(f"  ratio mix / bare        {span([r[0] for r in results])}")
+        print(f"  ratio distinct / bare   {span([r[1] for r in results])}")
+        print(f"  p99/median mix          {span([r[2].p99_ms / r[2].median_ms for r in results])}")
+        print(f"  p99/median distinct     {span([r[3].p99_ms / r[3].median_ms for r in results])}")
     return 0
 
 

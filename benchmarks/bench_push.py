@@ -21,7 +21,6 @@ import os
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,29 +33,23 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from harness import REPO, free_port
 from tortoise.transactions import in_transaction
 
-REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import push_clients  # noqa: E402  (benchmarks/, beside this file)
+import push_clients
 
-from server.auth.crypto import DataProtector  # noqa: E402
-from server.auth.departments import DepartmentKeys, string_to_sign  # noqa: E402
-from server.auth.tokens import TokenService  # noqa: E402
-from server.config import Settings  # noqa: E402
-from server.db import apply_migrations, close_db, init_db  # noqa: E402
-from server.kv import MemoryKV, create_kv  # noqa: E402
-from server.models import Application, Delivery, Notification, Task  # noqa: E402
-from server.push import NewNotification, notify  # noqa: E402
-from server.push import sql as push_sql  # noqa: E402
-from server.push.service import PushServices, push_config  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from server.auth.crypto import DataProtector
+from server.auth.departments import DepartmentKeys, string_to_sign
+from server.auth.tokens import TokenService
+from server.config import Settings
+from server.db import apply_migrations, close_db, init_db
+from server.kv import MemoryKV, create_kv
+from server.models import Application, Delivery, Notification, Task
+from server.push import NewNotification, notify
+from server.push import sql as push_sql
+from server.push.service import PushServices, push_config
 
 
 def group_processes(pgid: int) -> list[Path]:

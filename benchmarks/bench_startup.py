@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -17,8 +16,8 @@ import time
 from pathlib import Path
 
 import httpx
+from harness import REPO, free_port
 
-REPO = Path(__file__).resolve().parent.parent
 BARE_APP = """
 from sanic import Sanic
 from sanic.response import json
@@ -31,12 +30,6 @@ if __name__ == "__main__":
     app.run(host="127.0.0.1", port=int(os.environ["PORT"]), workers=int(os.environ["WORKERS"]),
             access_log=False)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def time_to_healthy(command: list[str], env: dict[str, str], timeout: float = 60) -> float:
