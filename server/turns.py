@@ -25,11 +25,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import ValidationError
 
 from server import metrics
-from server.models import Conversation, Turn
+from server.models import Turn
 from server.privacy import mask_text
+from server.push import sql
 
 log = logging.getLogger("server.turns")
 
@@ -197,44 +200,71 @@ def _loggable(text: str) -> str:
 
 
 async def _write(batch: list[TurnRecord]) -> None:
-    """Upsert the conversations of the batch, then insert its turns (a turn written twice is ignored)."""
+    """Upsert the conversations of the batch, then insert its turns (a turn written twice is ignored).
+
+    Each is one multi-row statement, values converted by the models' own fields: no model object per
+    row, and on SQLite one driver call (one hand-over of the GIL to aiosqlite's thread) per statement
+    instead of one per row, which under load took the event loop's thread away from requests.
+    """
     latest: dict[str, TurnRecord] = {}
     for turn in batch:
         if turn.conversation_id not in latest or turn.seq > latest[turn.conversation_id].seq:
             latest[turn.conversation_id] = turn
-    now = dt.datetime.now(dt.UTC)
+    conn = connections.get("default")
+    reply, created_at = _TURN["reply"].to_db_value, _TURN["created_at"].to_db_value
+    now = created_at(dt.datetime.now(dt.UTC), Turn)  # a plain datetime field: no auto_now side effect
     # A guest turn still queued must not empty the owner of a conversation claimed since.
     for owned in (True, False):
         rows = [t for t in latest.values() if (t.user_id is not None) == owned]
         if rows:
-            await Conversation.bulk_create(
-                [
-                    Conversation(
-                        id=t.conversation_id,
-                        user_id=t.user_id,
-                        bundle=t.bundle,
-                        turn_count=t.seq,
-                        updated_at=now,
-                    )
-                    for t in rows
-                ],
-                on_conflict=["id"],
-                update_fields=["bundle", "turn_count", "updated_at", *(["user_id"] if owned else [])],
+            updated = ("bundle", "turn_count", "updated_at", *(["user_id"] if owned else []))
+            await _insert(
+                conn,
+                "conversation",
+                ("id", "user_id", "bundle", "channel", "status", "turn_count", "created_at", "updated_at"),
+                [(t.conversation_id, t.user_id, t.bundle, "app", "bot", t.seq, now, now) for t in rows],
+                "ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in updated),
             )
-    await Turn.bulk_create(
+    await _insert(
+        conn,
+        "turn",
+        _TURN_COLUMNS,
         [
-            Turn(
-                conversation_id=t.conversation_id,
-                seq=t.seq,
-                text=mask_text(t.text),
-                bundle=t.bundle,
-                confidence=t.confidence,
-                reply_type=t.reply_type,
-                reply=t.reply,
-                latency_ms=t.latency_ms,
-                created_at=t.created_at,
+            (
+                t.conversation_id,
+                t.seq,
+                mask_text(t.text),
+                t.bundle,
+                None if t.confidence is None else float(t.confidence),
+                t.reply_type,
+                reply(t.reply, Turn),
+                float(t.latency_ms),
+                created_at(t.created_at, Turn),
             )
             for t in batch
         ],
-        ignore_conflicts=True,
+        "ON CONFLICT DO NOTHING",
     )
+
+
+_TURN = Turn._meta.fields_map
+_TURN_COLUMNS = (
+    "conversation_id",
+    "seq",
+    "text",
+    "bundle",
+    "confidence",
+    "reply_type",
+    "reply",
+    "latency_ms",
+    "created_at",
+)
+
+
+async def _insert(
+    conn: BaseDBAsyncClient, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]], conflict: str
+) -> None:
+    """One INSERT of every row (SQLite and PostgreSQL both take multi-row VALUES and ON CONFLICT)."""
+    row = "(" + ", ".join("?" * len(columns)) + ")"
+    text = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * len(rows))} {conflict}"
+    await sql.execute(conn, text, [value for values in rows for value in values])
