@@ -8,6 +8,7 @@ defaults adjusted by the answers' add/drop), then every `required_together` grou
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -25,6 +26,7 @@ from server.guide.schema import (
     Question,
     TimeLimit,
 )
+from server.json_codec import dumps, loads
 
 D = TypeVar("D", bound=Dated)
 
@@ -409,6 +411,13 @@ def _legal_bases(knowledge: Knowledge, items: Sequence[str]) -> list[dict[str, A
     return list(bases.values())
 
 
+# Checklists remembered per knowledge release, as JSON bytes: each caller gets its own copy (a copy is
+# about a fifth of a build). Two releases at most: the one serving and the one a reload replaces.
+CHECKLIST_MEMO_SIZE = 512
+_MemoKey = tuple[str, frozenset[tuple[str, str]], tuple[str, ...] | None, dt.date]
+_MEMOS: dict[int, tuple[Knowledge, OrderedDict[_MemoKey, bytes]]] = {}
+
+
 def build_checklist(
     knowledge: Knowledge,
     slug: str,
@@ -416,7 +425,40 @@ def build_checklist(
     chosen_items: Iterable[str] | None,
     day: dt.date,
 ) -> dict[str, Any]:
-    """The 一次告知 for `slug` given the answers and chosen items, as in force on `day`."""
+    """The 一次告知 for `slug` given the answers and chosen items, as in force on `day`.
+
+    Remembered for the most recent `CHECKLIST_MEMO_SIZE` distinct questions of this knowledge.
+    """
+    chosen = None if chosen_items is None else tuple(chosen_items)
+    key: _MemoKey = (slug, frozenset(answers.items()), chosen, day)
+    memo = _memo_of(knowledge)
+    stored = memo.get(key)
+    if stored is not None:
+        memo.move_to_end(key)
+        return loads(stored)
+    checklist = _build(knowledge, slug, answers, chosen, day)
+    memo[key] = dumps(checklist)
+    while len(memo) > CHECKLIST_MEMO_SIZE:
+        memo.popitem(last=False)
+    return checklist
+
+
+def _memo_of(knowledge: Knowledge) -> OrderedDict[_MemoKey, bytes]:
+    entry = _MEMOS.get(id(knowledge))
+    if entry is None or entry[0] is not knowledge:
+        while len(_MEMOS) >= 2:
+            del _MEMOS[next(iter(_MEMOS))]
+        entry = _MEMOS[id(knowledge)] = (knowledge, OrderedDict())
+    return entry[1]
+
+
+def _build(
+    knowledge: Knowledge,
+    slug: str,
+    answers: Mapping[str, str],
+    chosen_items: Iterable[str] | None,
+    day: dt.date,
+) -> dict[str, Any]:
     bundle = bundle_of(knowledge, slug)
     options = chosen_options(knowledge, slug, answers, day)
     items = select_items(knowledge, slug, options, chosen_items, day)
