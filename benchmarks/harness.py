@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -92,6 +93,7 @@ class WrkRun:
     timeouts: int  # requests wrk gave up on (10 s): a starved connection shows here
     opening_ms: float  # how long until every connection had its first answer
     opening_max_ms: float  # the slowest of the requests sent before that moment (reported apart)
+    fairness: float  # answers of the least served connection / of the most served, after that moment
 
     def describe(self) -> str:
         return (
@@ -100,7 +102,7 @@ class WrkRun:
             + (f", {self.errors} errors" if self.errors else "")
             + (f", {self.timeouts} TIMEOUTS" if self.timeouts else "")
             + f"; connections open after {self.opening_ms:.0f} ms, slowest opening request "
-            f"{self.opening_max_ms:.0f} ms"
+            f"{self.opening_max_ms:.0f} ms; least/most served connection {self.fairness:.2f}"
         )
 
 
@@ -135,6 +137,8 @@ def judged(rows: list[tuple[int, float, float, int]], timeouts: int = 0) -> WrkR
     end = max(done for _, _, done, _ in rows)
     steady = [(done - sent) / 1000 for _, sent, done, _ in rows if sent >= opened]
     opening = [(done - sent) / 1000 for _, sent, done, _ in rows if sent < opened]
+    served = Counter(dict.fromkeys(first, 0))
+    served.update(connection for connection, sent, _, _ in rows if sent >= opened)
     cuts = statistics.quantiles(steady, n=100)
     return WrkRun(
         rps=len(steady) / ((end - opened) / 1e6),
@@ -145,4 +149,5 @@ def judged(rows: list[tuple[int, float, float, int]], timeouts: int = 0) -> WrkR
         timeouts=timeouts,
         opening_ms=(opened - start) / 1000,
         opening_max_ms=max(opening, default=0.0),
+        fairness=min(served.values()) / max(served.values()),
     )
