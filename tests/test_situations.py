@@ -170,3 +170,24 @@ def test_a_checklist_without_a_side_takes_both_and_a_buyers_omits_the_sellers_an
     answers = {"role": "buyer", "seller_mortgage": "repay_first"}
     buyer = build_checklist(knowledge, "housing_transfer", answers, None, DAY)
     assert "mortgage_discharge" not in {i["id"] for i in buyer["items"]}
+
+
+def test_a_planned_day_is_the_day_the_rules_are_applied_on(guide) -> None:
+    before_reform = dt.date(2025, 4, 20)  # the 2025 marriage rules start on 10 May
+    text = "我们想领证,俩都是内地的,初婚,不做婚检,其他都不需要"
+    state, now = talking.talk(guide, before_reform, {}, text + ",这周就去")
+    while now["type"] != "checklist":  # before the reform, where the couple's households are is asked
+        state, now = talking.talk(guide, before_reform, state, "至少一方户口在本地")
+    state, later = talking.talk(guide, before_reform, {}, text + ",下个月去领")
+    assert later["type"] == "checklist"  # the household question is not in force next month
+    assert now["checklist"]["as_of"] == "2025-04-20" and now.get("planned") is None
+    assert any("户口簿" in n for n in names(now))
+    assert later["planned"] == {"date": "2025-05-20", "words": "下个月"}
+    assert later["checklist"]["as_of"] == "2025-05-20" and not any("户口簿" in n for n in names(later))
+
+
+def test_holding_years_are_counted_to_the_planned_sale(guide) -> None:
+    state, _ = talk(guide, {}, "我要卖房,2025年买的")
+    assert state["answers"]["seller_holding"] == "under_two"
+    state, _ = talk(guide, {}, "我要卖房,2025年买的,明年三月卖")
+    assert state["planned"]["date"] == "2027-03-01" and state["answers"]["seller_holding"] == "two_to_five"

@@ -40,7 +40,7 @@ from server.guide.checklist import (
 )
 from server.guide.knowledge import Knowledge
 from server.guide.matcher import Candidate, Matcher, MatchResult
-from server.guide.reading import BundleReader, Evidence, Reading, canonical, chinese_number
+from server.guide.reading import BundleReader, Evidence, Reading, canonical, chinese_number, planned_date
 from server.guide.retirement_age import RetirementAgeError
 from server.guide.schema import (
     Bundle,
@@ -62,7 +62,7 @@ SITUATED_COMMIT_AT = (
     0.4  # a runner-up needs this confidence to replace a leader whose questions the text misses
 )
 SITUATED_SUGGEST_AT = (
-    0.3  # … and this to be taken from a clarify or a fallback, with this many questions told
+    0.2  # … and this to be taken from a clarify or a fallback, with this many questions told
 )
 SITUATED_QUESTIONS = 2
 _NO_REPLIES = DialogueReplies(**{f: "-" for f in DialogueReplies.model_fields})  # partial knowledge only
@@ -111,6 +111,7 @@ def new_state() -> dict[str, Any]:
         "items_asked": False,
         "extras_said": False,  # an opt-in was answered in words: the items choice is not asked
         "parked": None,  # the conversation left for another errand, to come back to
+        "planned": None,  # {date, words}: when the errand is planned ("下个月"); its rules apply as on then
     }
 
 
@@ -168,15 +169,21 @@ class _Turn:
     """One step's working context; its methods share the state, knowledge, matcher and date."""
 
     def __init__(self, state: dict[str, Any], knowledge: Knowledge, matcher: Matcher, today: dt.date):
-        self.state = _fresh(state)
+        self.now = today  # the real day; `today` is the day the rules are applied on (a planned day)
+        self._start(_fresh(state))
         self.knowledge = knowledge
         self.words: DialogueWords = knowledge.dialogue
         self.replies: DialogueReplies = knowledge.dialogue.replies or _NO_REPLIES
         self.texts: FollowUpTexts = knowledge.dialogue.follow_up_texts or _NO_TEXTS
         self.matcher = matcher
-        self.today = today
         self.understood: list[dict[str, Any]] = []
         self.understood_items: list[dict[str, Any]] = []
+
+    def _start(self, state: dict[str, Any]) -> None:
+        """Take `state` as the conversation, with the day its rules apply on (its planned day, if later)."""
+        self.state = state
+        planned = state.get("planned")
+        self.today = max(self.now, dt.date.fromisoformat(planned["date"])) if planned else self.now
 
     # --- entry --------------------------------------------------------------------------------
 
@@ -233,7 +240,7 @@ class _Turn:
         text = text.strip()
         folded = canonical(text)
         if any(canonical(word) in folded for word in self.words.reset):
-            self.state = new_state()
+            self._start(new_state())
             return {"type": "reset", "text": self.replies.reset}
         if not _MEANINGFUL.search(text):
             return self._fallback(None)
@@ -247,7 +254,7 @@ class _Turn:
             return self._subject(text)
         if self.state["bundle"] is None:
             return self._subject(text)
-        reading = reader_for(self.knowledge, self.state["bundle"]).read(text, self.today)
+        reading = self._read(self.state["bundle"], text)
         if self._apply(reading, text):
             self._remember(text)
             return self._advance()
@@ -267,11 +274,11 @@ class _Turn:
         if outcome is None:
             return None
         if self.state["bundle"] != retirement_dialogue.BUNDLE:
-            self.state = {**new_state(), "bundle": retirement_dialogue.BUNDLE}
+            self._start({**new_state(), "bundle": retirement_dialogue.BUNDLE})
         self.state[retirement_dialogue.STATE_KEY], reply = outcome
         if text is not None:
             self._remember(text)
-            self._apply(reader_for(self.knowledge, retirement_dialogue.BUNDLE).read(text, self.today), text)
+            self._apply(self._read(retirement_dialogue.BUNDLE, text), text)
         if reply["type"] != "answer":
             return reply
         after = self._advance()
@@ -279,6 +286,15 @@ class _Turn:
         return reply
 
     # --- applying what a message says ----------------------------------------------------------
+
+    def _read(self, slug: str, text: str) -> Reading:
+        """Read `text` for the bundle as on the planned day, once the text has said when ("明年卖" makes a
+        flat bought in 2024 held three years)."""
+        planned = planned_date(canonical(text), self.words, self.now)
+        if planned is not None and planned[0] > self.now:
+            self.state["planned"] = {"date": planned[0].isoformat(), "words": planned[1]}
+            self.today = planned[0]
+        return reader_for(self.knowledge, slug).read(text, self.today)
 
     def _apply(self, reading: Reading, text: str) -> bool:
         """Apply the reading to the conversation; True when anything was understood."""
@@ -453,10 +469,9 @@ class _Turn:
         slug = str(result.slug)
         parked = previous.get("parked")
         if parked and parked.get("bundle") == slug:
-            self.state = {**_fresh(parked), "parked": {**previous, "parked": None}}
+            self._start({**_fresh(parked), "parked": {**previous, "parked": None}})
             self._remember(text)
-            reading = reader_for(self.knowledge, slug).read(text, self.today)
-            self._apply(reading, text)
+            self._apply(self._read(slug, text), text)
             return {**self._advance(), "resumed": slug}
         reply = self._commit(slug, result.candidates[0].score, [text])
         self.state["parked"] = {**previous, "parked": None}
@@ -511,17 +526,16 @@ class _Turn:
 
     def _commit(self, slug: str, confidence: float | None, said: list[str]) -> dict[str, Any]:
         """Start a topic on `slug`, taking every answer the user's words already give."""
-        self.state = {**new_state(), "bundle": slug, "confidence": confidence, "said": said[-MAX_SAID:]}
-        reader = reader_for(self.knowledge, slug)
+        self._start({**new_state(), "bundle": slug, "confidence": confidence, "said": said[-MAX_SAID:]})
         for text in said:
-            self._apply(reader.read(text, self.today), text)
+            self._apply(self._read(slug, text), text)
         return self._advance()
 
     def _clarify(self, result: MatchResult, text: str) -> dict[str, Any]:
         """Ask which of the close bundles is meant; commits to none until the user picks. The text is kept:
         once a bundle is picked, it is read for that bundle's questions like any opening."""
         slugs = [c.slug for c in result.candidates if c.slug in self.knowledge.bundles]
-        self.state = {**new_state(), "pending": BUNDLE_QUESTION, "candidates": slugs, "said": [text]}
+        self._start({**new_state(), "pending": BUNDLE_QUESTION, "candidates": slugs, "said": [text]})
         names = [self.knowledge.bundles[s].name for s in slugs]
         replies = self.replies
         text = replies.clarify_one.format(name=names[0]) if len(names) == 1 else replies.clarify_many
@@ -627,6 +641,7 @@ class _Turn:
             "understood": self.understood,
             "understood_items": self.understood_items,
             "assumed": self._assumed_entries(),
+            "planned": self.state["planned"],
             "checklist": self._checklist(),
         }
 

@@ -162,7 +162,7 @@ def _check_overlaps(
             if options <= other_options or other_options <= options:
                 continue
             longer, shorter = (phrase, other) if len(phrase) > len(other) else (other, phrase)
-            if longer.replace(shorter, "", 1) in negations and not options & other_options:
+            if longer.replace(shorter, "", 1) in negations:
                 continue
             report(
                 file,

@@ -10,6 +10,7 @@ errand. The dialogue applies the evidence; nothing here knows the conversation's
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import unicodedata
@@ -338,6 +339,36 @@ def stated_quantities(text: str, words: DialogueWords, today: dt.date) -> list[t
                 if _since_cue(rest, quantity):
                     found.append((quantity.id, float(years), text[at : at + len(word) + 3]))
     return found
+
+
+def planned_date(text: str, words: DialogueWords, today: dt.date) -> tuple[dt.date, str] | None:
+    """ "下个月领证" → (a month from today, "下个月"); "明年三月" → 1 March next year; None when not said."""
+    found = [
+        (at, canonical(word), when)
+        for when in words.planned
+        for word in when.words
+        for at in _find_all(text, canonical(word))
+    ]
+    if not found:
+        return None
+    at, word, when = max(found, key=lambda f: len(f[1]))  # 下下个月 over 下个月
+    day = _add_months(today, when.years * 12 + when.months)
+    month = re.match(
+        rf"(\d{{1,2}}|[{''.join(words.numerals)}]{{1,2}}){re.escape(words.month_marker)}",
+        text[at + len(word) :],
+    )
+    if when.years and month:
+        value = chinese_number(month.group(1), words.numerals)
+        if value is not None and 1 <= value <= 12 and value == int(value):
+            return dt.date(day.year, int(value), 1), word + month.group()
+    return day, word
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or that month's last day when it is shorter."""
+    years, index = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, index + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _cued(before: str, after: str, quantity: Quantity) -> bool:

@@ -458,6 +458,14 @@ class Quantity(Frozen):
     after_cues: tuple[Text, ...] = ()  # words shortly after the number and unit ("三年前买的")
 
 
+class PlannedWhen(Frozen):
+    """Words for when the errand is planned (下个月, 明年): the rules are applied as on that day."""
+
+    words: tuple[Text, ...] = Field(min_length=1)
+    months: int = Field(default=0, ge=0)
+    years: int = Field(default=0, ge=0)
+
+
 class FollowUp(Frozen):
     """A follow-up topic (要多久, 要钱吗 …) and the words that ask it."""
 
@@ -575,6 +583,8 @@ class DialogueWords(Frozen):
     more_than: tuple[Text, ...] = ()  # 超过: just over it
     year_marker: Text = "年"  # after a calendar year ("2015年买的")
     relative_years: dict[str, int] = {}  # 去年 → 1, 前年 → 2: years ago, for since-cues ("去年买的")
+    planned: tuple[PlannedWhen, ...] = ()  # 下个月领证, 明年三月退休: the day the rules are applied on
+    month_marker: Text = "月"  # after a month number ("明年三月")
     quantities: tuple[Quantity, ...] = ()
     follow_ups: tuple[FollowUp, ...] = ()
     replies: DialogueReplies | None = None  # required in the file; None only in partial knowledge
