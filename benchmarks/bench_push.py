@@ -151,14 +151,18 @@ async def make_tasks(users: list[str]) -> list[str]:
 
 async def post_events(
     base: str, key: tuple[str, str], tasks: list[str], rate: float, seconds: float
-) -> dict[tuple[str, int], float]:
-    """Signed department events at `rate` per second over HTTP, each task walked through STEPS."""
+) -> tuple[dict[tuple[str, int], float], list[float]]:
+    """Signed department events at `rate` per second over HTTP (open loop: a slow server is not given
+    fewer), each task walked through STEPS; (send time of each event, each POST's response time, ms)."""
     sent_at: dict[tuple[str, int], float] = {}
+    answered: list[float] = []
     interval = 1 / rate
     started = time.perf_counter()
     n = 0
     pending: set[asyncio.Task[None]] = set()
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+    timeout = httpx.Timeout(120, pool=None)  # waiting for a connection counts in the latency, never fails
+    limits = httpx.Limits(max_connections=256)
+    async with httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits) as http:
 
         async def post(task_id: str, step: int) -> None:
             status, extra = STEPS[step]
@@ -178,6 +182,7 @@ async def post_events(
                 headers={**headers, "Content-Type": "application/json"},
             )
             assert response.status_code == 200, response.text
+            answered.append((time.time() - sent_at[(task_id, step)]) * 1000)
 
         while time.perf_counter() - started < seconds and n < len(tasks) * len(STEPS):
             task_id, step = tasks[n % len(tasks)], (n // len(tasks)) % len(STEPS)
@@ -189,7 +194,7 @@ async def post_events(
             if delay > 0:
                 await asyncio.sleep(delay)
         await asyncio.gather(*pending)
-    return sent_at
+    return sent_at, answered
 
 
 async def dispatcher_throughput(settings: Settings, rows: int) -> tuple[float, float]:
@@ -298,7 +303,7 @@ async def sockets_phase(args: argparse.Namespace, settings: Settings, server_pgi
     print(f"before the events: {load()}")
     http_base = base.replace("ws://", "http://")
     cpu, clock = group_cpu_seconds(server_pgid), time.perf_counter()
-    sent_at = await post_events(http_base, key, tasks, args.rate, args.seconds)
+    sent_at, answered = await post_events(http_base, key, tasks, args.rate, args.seconds)
     await drained(60)
     busy = group_cpu_seconds(server_pgid) - cpu - idle_cpu * (time.perf_counter() - clock)
     print(f"server CPU per event beyond the idle sockets: {busy * 1000 / max(1, len(sent_at)):.1f} ms")
@@ -329,6 +334,10 @@ async def sockets_phase(args: argparse.Namespace, settings: Settings, server_pgi
         f"event -> socket latency (wall clock of one host, driver -> client process): "
         f"p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
         f"max {max(latencies, default=float('nan')):.1f} ms"
+    )
+    print(
+        f"  the department's POST answered in: p50 {percentile(answered, 0.5):.1f} ms, "
+        f"p99 {percentile(answered, 0.99):.1f} ms"
     )
     print(
         f"  of which POST -> notification row: p50 {percentile(written, 0.5):.1f} ms, "

@@ -10,7 +10,7 @@ import asyncio
 import heapq
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from typing import Protocol
 
@@ -23,6 +23,7 @@ class KV(Protocol):
     """What the service needs from Redis. Values are str; TTLs are seconds."""
 
     async def get(self, key: str) -> str | None: ...
+    async def get_many(self, keys: Sequence[str]) -> list[str | None]: ...
     async def set(self, key: str, value: str, ttl: float | None = None) -> None: ...
     async def set_if_absent(self, key: str, value: str, ttl: float) -> bool: ...
     async def delete(self, key: str) -> None: ...
@@ -92,6 +93,9 @@ class MemoryKV:
     async def get(self, key: str) -> str | None:
         entry = self._live(key)
         return entry[0] if entry else None
+
+    async def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        return [await self.get(key) for key in keys]
 
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
         self._store(key, value, self._expiry(ttl))
@@ -173,6 +177,12 @@ class RedisKV:
     async def get(self, key: str) -> str | None:
         value = await self._redis.get(self.prefix + key)
         return None if value is None else str(value)
+
+    async def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        if not keys:
+            return []
+        values = await self._redis.mget([self.prefix + key for key in keys])
+        return [None if value is None else str(value) for value in values]
 
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
         await self._redis.set(self.prefix + key, value, px=None if ttl is None else int(ttl * 1000))

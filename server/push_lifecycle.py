@@ -13,6 +13,8 @@ from server.push.service import PushServices
 async def _open(app: Sanic) -> None:
     settings = app.ctx.settings
     app.ctx.push = PushServices.build(settings, app.ctx.kv)
+    # The hub's clock asks about the sessions of all sockets due a heartbeat at once.
+    app.ctx.push.hub.revoked = app.ctx.auth.sessions.revoked
     # Every application change (timeline event) writes its notification in the change's transaction.
     observer = TimelineObserver(app.ctx.push.config, lambda: app.ctx.knowledge.current.knowledge)
     app.ctx.applications.on_change = observer

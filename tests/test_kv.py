@@ -22,6 +22,15 @@ async def test_set_get_delete(kv: KV) -> None:
     assert await kv.get(k) is None
 
 
+async def test_get_many_answers_in_order_with_none_for_the_absent(kv: KV) -> None:
+    present, absent, expiring = key(), key(), key()
+    await kv.set(present, "在")
+    await kv.set(expiring, "x", ttl=0.05)
+    await asyncio.sleep(0.1)
+    assert await kv.get_many([absent, present, expiring, present]) == [None, "在", None, "在"]
+    assert await kv.get_many([]) == []
+
+
 async def test_ttl_expires(kv: KV) -> None:
     k = key()
     await kv.set(k, "v", ttl=0.2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -232,6 +233,24 @@ async def test_socket_live_resume_heartbeat_and_logout(push_app) -> None:
             assert (await frame(ws, "synced"))["last_seq"] == 3
             await push_app.ctx.auth.sessions.revoke_family(family)  # logout elsewhere
             assert (await frame(ws, "token_expired"))["type"] == "token_expired"
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 5)
+            assert closed.value.rcvd.code == 4001
+
+
+async def test_socket_closes_when_its_token_runs_out_heartbeats_meanwhile(push_app) -> None:
+    async with listening(push_app) as base:
+        user = await new_user()
+        ttl = push_app.ctx.settings.access_token_ttl_seconds
+        issued_earlier = TokenService(push_app.ctx.settings, clock=lambda: time.time() - ttl + 2)
+        token, claims = issued_earlier.issue("user", "access", user.id, uuid.uuid4().hex)
+        async with websockets.connect(f"{base}/api/v1/ws?token={token}") as ws:
+            assert (await frame(ws, "hello"))["expires_at"] == claims.expires_at
+            await frame(ws, "synced")
+            kinds = []
+            while not kinds or kinds[-1] != "token_expired":
+                kinds.append(json.loads(await asyncio.wait_for(ws.recv(), 10))["type"])
+            assert time.time() >= claims.expires_at and "heartbeat" in kinds
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await asyncio.wait_for(ws.recv(), 5)
             assert closed.value.rcvd.code == 4001

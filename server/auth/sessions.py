@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from server.auth.tokens import Claims, InvalidToken, TokenKind, TokenService
@@ -105,3 +105,8 @@ class Sessions:
 
     async def is_revoked(self, claims: Claims) -> bool:
         return await self.kv.get(self._revoked_key(claims.family)) is not None
+
+    async def revoked(self, many: Sequence[Claims]) -> list[bool]:
+        """`is_revoked` for many tokens in one kv round trip (the sockets due a heartbeat)."""
+        found = await self.kv.get_many([self._revoked_key(claims.family) for claims in many])
+        return [value is not None for value in found]

@@ -2,8 +2,9 @@
 
 The token is checked before the upgrade (401 otherwise). On connect the server sends `hello`, then
 replays what the citizen missed after `since`, then `synced`; live notifications follow. A
-`heartbeat` frame goes out when the socket has been quiet; the token's expiry or a logout closes the
-socket with code 4001 so the client reconnects with a fresh token and its last `seq`.
+`heartbeat` frame goes out when the socket has been quiet (the hub's clock says when, for every
+socket at once); the token's expiry or a logout closes the socket with code 4001 so the client
+reconnects with a fresh token and its last `seq`.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ async def socket(request: Request, ws: WebsocketImplProtocol) -> None:
     claims: Claims = request.ctx.ws_claims
     push: PushServices = request.app.ctx.push
     settings = request.app.ctx.settings
-    connection = push.hub.register(claims.subject)
+    connection = push.hub.register(claims.subject, claims, claims.expires_at)
     reader = asyncio.create_task(_read(ws, connection))
     try:
         latest = await inbox.last_seq(claims.subject)
@@ -100,7 +101,11 @@ async def socket(request: Request, ws: WebsocketImplProtocol) -> None:
         else:
             last = await _replay(ws, connection, int(since), settings.ws_replay_limit)
         await ws.send(dumps({"type": "synced", "last_seq": last}))
-        await _pump(request, ws, connection, claims)
+        if claims.expires_at <= time.time():
+            await _close_for_token(ws)
+            return
+        connection.sent()
+        await _pump(ws, connection)
     finally:
         push.hub.unregister(connection)
         reader.cancel()
@@ -108,28 +113,26 @@ async def socket(request: Request, ws: WebsocketImplProtocol) -> None:
             await reader
 
 
-async def _pump(request: Request, ws: WebsocketImplProtocol, connection: Connection, claims: Claims) -> None:
-    """Send live frames, and heartbeats when quiet, until the client goes or the token runs out."""
-    heartbeat = request.app.ctx.settings.ws_heartbeat_seconds
-    sessions = request.app.ctx.auth.sessions
+async def _pump(ws: WebsocketImplProtocol, connection: Connection) -> None:
+    """Send live frames, and the heartbeats the hub's clock asks for, until the client goes or the
+    token runs out (the clock also ends a socket whose session was revoked)."""
     while True:
-        remaining = claims.expires_at - time.time()
-        if remaining <= 0:
-            await _close_for_token(ws)
-            return
-        frame = await connection.next_frame(min(heartbeat, remaining))
+        frame = await connection.next_frame()
         if connection.closed:
             return
         if connection.overflowed:
             await ws.close(CLOSE_RESYNC, "resync")
             return
-        if frame is not None:
-            await ws.send(frame)
-        elif await sessions.is_revoked(claims):
+        if connection.token_ended:
             await _close_for_token(ws)
             return
-        else:
+        if frame is not None:
+            await ws.send(frame)
+        elif connection.heartbeat_due:
             await ws.send(dumps({"type": "heartbeat", "ts": int(time.time())}))
+        else:
+            continue
+        connection.sent()
 
 
 async def _close_for_token(ws: WebsocketImplProtocol) -> None:

@@ -2,28 +2,44 @@
 
 Each connection has a bounded queue. A client too slow to keep up overflows it and is told to
 reconnect; it then resumes from the last `seq` it saw, so nothing is lost and no worker's memory grows.
+
+One clock serves every socket: each tick, the sockets that have been quiet for a heartbeat period
+are checked for a revoked session together (one kv round trip however many are due) and then given
+their heartbeat, and sockets whose token has run out are ended. With thousands of sockets open this
+costs one timer and one lookup a tick instead of a timer and a lookup per socket.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from server.kv import KV
 from server.push.frames import WS_CHANNEL, parse_fanout
 
 log = logging.getLogger("server.push.hub")
 
+# Given the sessions of the sockets due a heartbeat, which of them were revoked (same order).
+RevokedCheck = Callable[[Sequence[Any]], Awaitable[Sequence[bool]]]
+
 
 class Connection:
     """One open socket of one citizen, as the hub sees it."""
 
-    def __init__(self, user_id: str, max_queued: int) -> None:
+    def __init__(self, user_id: str, max_queued: int, session: Any = None, expires_at: float = float("inf")):
         self.user_id = user_id
+        self.session = session  # what the revocation check is asked about (the token's claims)
+        self.expires_at = expires_at
         self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(max_queued)
         self.floor = 0  # frames with seq <= floor were already replayed
         self.overflowed = False
         self.closed = False
+        self.token_ended = False  # expired or revoked: the socket is closed for a fresh token
+        self.heartbeat_due = False
+        self.last_sent = time.monotonic()
         self._woken = asyncio.Event()
 
     def offer(self, seq: int, frame: str) -> None:
@@ -46,16 +62,36 @@ class Connection:
         self.closed = True
         self._woken.set()
 
-    async def next_frame(self, timeout: float) -> str | None:
-        """The next frame to send; None after `timeout` seconds of quiet, on close or on overflow."""
-        if self.queue.empty() and not (self.closed or self.overflowed):
+    def end_token(self) -> None:
+        """The token ran out or its session was revoked: wake the sender to close the socket."""
+        self.token_ended = True
+        self._woken.set()
+
+    def beat(self) -> None:
+        """A heartbeat is due: wake the sender to send one."""
+        self.heartbeat_due = True
+        self._woken.set()
+
+    def sent(self) -> None:
+        """Something went out on the socket: the quiet period starts again."""
+        self.last_sent = time.monotonic()
+        self.heartbeat_due = False
+
+    @property
+    def stopped(self) -> bool:
+        return self.closed or self.overflowed or self.token_ended
+
+    async def next_frame(self, timeout: float | None = None) -> str | None:
+        """The next frame to send; None when woken for something else (a heartbeat, the end of the
+        token, close, overflow) or after `timeout` seconds of quiet."""
+        if self.queue.empty() and not (self.stopped or self.heartbeat_due):
             self._woken.clear()
             try:
-                async with asyncio.timeout(timeout):  # a timer, not a task per wait as wait_for makes
+                async with asyncio.timeout(timeout):
                     await self._woken.wait()
             except TimeoutError:
                 return None
-        while not (self.closed or self.overflowed or self.queue.empty()):
+        while not (self.stopped or self.queue.empty()):
             seq, frame = self.queue.get_nowait()
             if seq > self.floor:  # queued before a replay that already sent it
                 return frame
@@ -63,14 +99,23 @@ class Connection:
 
 
 class Hub:
-    def __init__(self, kv: KV, max_queued: int = 256) -> None:
+    def __init__(
+        self,
+        kv: KV,
+        max_queued: int = 256,
+        heartbeat_seconds: float = 25.0,
+        revoked: RevokedCheck | None = None,
+    ) -> None:
         self.kv = kv
         self.max_queued = max_queued
+        self.heartbeat_seconds = heartbeat_seconds
+        self.revoked = revoked  # set by whoever knows the sessions (the server), None: never revoked
         self.connections: dict[str, set[Connection]] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
-    def register(self, user_id: str) -> Connection:
-        connection = Connection(user_id, self.max_queued)
+    def register(self, user_id: str, session: Any = None, expires_at: float = float("inf")) -> Connection:
+        """A new socket of `user_id`; `expires_at` (a `time.time()`) is when its token runs out."""
+        connection = Connection(user_id, self.max_queued, session, expires_at)
         self.connections.setdefault(user_id, set()).add(connection)
         return connection
 
@@ -90,6 +135,43 @@ class Hub:
             for connection in tuple(self.connections.get(user_id, ())):
                 connection.offer(seq, frame)
 
+    async def tick(self) -> None:
+        """End the sockets whose token ran out; check the quiet ones' sessions together, then beat."""
+        now, quiet_since = time.time(), time.monotonic() - self.heartbeat_seconds
+        due = []
+        for held in tuple(self.connections.values()):
+            for connection in held:
+                if connection.stopped or connection.heartbeat_due:
+                    continue
+                if connection.expires_at <= now:
+                    connection.end_token()
+                elif connection.last_sent <= quiet_since:
+                    due.append(connection)
+        if not due:
+            return
+        revoked: Sequence[bool] = [False] * len(due)
+        if self.revoked is not None:
+            try:
+                revoked = await self.revoked([c.session for c in due])
+            except Exception:  # cannot tell now: beat, and ask again at the next heartbeat
+                log.warning("session revocation check failed; sockets kept open", exc_info=True)
+        for connection, ended in zip(due, revoked, strict=True):
+            if ended:
+                connection.end_token()
+            else:
+                connection.beat()
+
+    async def _clock(self) -> None:
+        period = min(1.0, self.heartbeat_seconds / 4)
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("socket clock tick failed")
+
     async def _listen(self) -> None:
         while True:
             try:
@@ -107,11 +189,11 @@ class Hub:
                 await asyncio.sleep(1)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._listen())
+        self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._clock())]
 
     async def stop(self) -> None:
-        if self._task:
-            await cancel(self._task)
+        for task in self._tasks:
+            await cancel(task)
 
 
 async def cancel(task: asyncio.Task[None], grace: float = 2.0) -> None:

@@ -80,7 +80,9 @@ class PushServices:
         http = httpx.AsyncClient(timeout=settings.vendor_timeout_seconds, follow_redirects=False)
         channels = build_channels(settings, config, kv, http)
         dispatcher = Dispatcher(channels, kv, dispatch_settings(settings))
-        return cls(config, kv, http, dispatcher, Hub(kv, settings.ws_max_queued))
+        return cls(
+            config, kv, http, dispatcher, Hub(kv, settings.ws_max_queued, settings.ws_heartbeat_seconds)
+        )
 
     def start(self, run_dispatcher: bool) -> None:
         self.hub.start()
