@@ -52,6 +52,8 @@ def test_the_served_matcher_decides_with_calibrated_probabilities(matcher: Match
     [
         ("我爸的退休手续要办，另外我妈去世了丧葬费怎么领", {"retirement", "after_death"}),
         ("孩子刚出生要上户口，我们俩的结婚证也还没领", {"newborn", "marriage"}),
+        ("公司注销与员工招聘登记", {"company_deregistration", "employee_hiring"}),  # joined by a coordinator
+        ("领结婚证和办退休", {"marriage", "retirement"}),
     ],
 )
 def test_two_errands_are_offered_both_and_committed_to_neither(
@@ -61,6 +63,12 @@ def test_two_errands_are_offered_both_and_committed_to_neither(
     assert result.decision == "clarify" and result.slug is None
     assert result.two_errands
     assert {c.slug for c in result.candidates} == both
+
+
+@pytest.mark.parametrize("text", ["毕业档案和户口怎么迁", "孩子出生了，上户口和办医保怎么弄"])
+def test_one_bundles_two_parts_joined_by_a_coordinator_stay_one_errand(matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert result.decision == "commit" and not result.two_errands
 
 
 def test_a_knowledge_tree_without_a_ranker_trains_one_at_start(tmp_path: Path) -> None:

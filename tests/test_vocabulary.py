@@ -98,11 +98,24 @@ def test_matcher_rule_word_lists_are_checked(tree: Path) -> None:
     def bad(data: dict[str, Any]) -> None:
         data["negation"]["scope_ends_at"] = ["而是"]
         data["talk"]["errand"] = ["办", "结婚||"]
+        data["discourse"]["coordinators"] = ["和", "与|"]
+        data["discourse"]["done"] = ["办完+了"]
 
     edit(tree, "matcher.yaml", bad)
     problems = check(tree)
     assert located(problems, "knowledge/matcher.yaml", "negation.scope_ends_at[0]", "not one character")
     assert located(problems, "knowledge/matcher.yaml", "talk.errand[1]", "only allowed in keywords")
+    assert located(
+        problems, "knowledge/matcher.yaml", "discourse.coordinators[1]", "only allowed in keywords"
+    )
+    assert located(problems, "knowledge/matcher.yaml", "discourse.done[0]", "only allowed in keywords")
+
+
+def test_the_two_errands_length_is_validated(tree: Path) -> None:
+    edit(tree, "matcher.yaml", lambda data: data["discourse"].update(two_errands_max_length=0))
+    assert located(
+        check(tree), "knowledge/matcher.yaml", "discourse.two_errands_max_length", "greater than 0"
+    )
 
 
 def test_a_missing_rules_file_is_reported(tree: Path) -> None:

@@ -65,7 +65,12 @@ class Discourse(Frozen):
 
     set_aside: tuple[Text, ...] = ()  # the clause carrying one is muted ("A先不问", "个人的不用说了")
     focus: tuple[Text, ...] = ()  # everything before one is muted ("我问的是B", "…而是B")
-    joiners: tuple[Text, ...] = ()  # words that join two requests in one message ("另外", "还有", "和")
+    joiners: tuple[Text, ...] = ()  # words that join two requests in one message ("另外", "还有")
+    done: tuple[Text, ...] = ()  # a stretch saying one is done or in hand ("执照拿到了") is no second errand
+    # a longer message (normalised characters) is a story about one errand that names others in passing
+    two_errands_max_length: int = Field(default=1000, gt=0)
+    # words that join two things ("和", "跟", "、"): bundles named on either side are two errands
+    coordinators: tuple[Text, ...] = ()
 
 
 class Talk(Frozen):
@@ -190,6 +195,8 @@ def rules_problems(rules: MatcherRules) -> list[SyntaxProblem]:
         "discourse.set_aside": rules.discourse.set_aside,
         "discourse.focus": rules.discourse.focus,
         "discourse.joiners": rules.discourse.joiners,
+        "discourse.coordinators": rules.discourse.coordinators,
+        "discourse.done": rules.discourse.done,
         "talk.small_talk": rules.talk.small_talk,
         "talk.errand": rules.talk.errand,
     }

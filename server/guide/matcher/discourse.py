@@ -50,7 +50,10 @@ class DiscourseLayer:
         self._negation = _negation_pattern(negation)
         self._set_aside = re.compile(_alternation(discourse.set_aside)) if discourse.set_aside else None
         self._focus = re.compile(_alternation(discourse.focus)) if discourse.focus else None
-        self._joiner = re.compile(_alternation(discourse.joiners)) if discourse.joiners else None
+        links = [*discourse.joiners, *discourse.coordinators]
+        self._link = re.compile(_alternation(links)) if links else None
+        self._segment = re.compile(_alternation([SEPARATOR, *links]))
+        self._done = re.compile(_alternation(discourse.done)) if discourse.done else None
 
     def muted(self, text: str) -> list[Muted]:
         """Every stretch of `text` that does not carry the need."""
@@ -69,10 +72,21 @@ class DiscourseLayer:
                     out.append(Muted(0, m.end(), "focus", m.group(0)))
         return out
 
-    def joiner(self, text: str) -> str | None:
-        """The first word of `text` that joins two requests, if any."""
-        found = self._joiner.search(text) if self._joiner else None
+    def link(self, text: str) -> str | None:
+        """The first joiner ("另外") or coordinator ("和") of `text`, if any."""
+        found = self._link.search(text) if self._link else None
         return found.group(0) if found else None
+
+    def segments(self, text: str) -> list[tuple[int, int]]:
+        """The stretches of `text` between separators, joiners and coordinators where an errand may sit:
+        a stretch saying that something is done already ("执照拿到了") is left out."""
+        out, at = [], 0
+        for found in [*self._segment.finditer(text), None]:
+            end = found.start() if found else len(text)
+            if end > at and not (self._done and self._done.search(text, at, end)):
+                out.append((at, end))
+            at = found.end() if found else at
+        return out
 
     def mask(self, text: str) -> tuple[str, list[Muted]]:
         """`text` with its muted stretches replaced by the mask, and the stretches."""

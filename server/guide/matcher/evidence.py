@@ -61,6 +61,7 @@ class Trace:
     out_of_scope: str | None = None
     small_talk: bool = False
     errands: tuple[str, ...] = ()  # bundles a strong layer found, when the text joins two requests
+    linked: bool = False  # … and a joiner or coordinator ("另外", "和") links them, not only a comma
     rule: MatchResult | None = None  # the rule layers' own decision
     probabilities: dict[str, float] = field(default_factory=dict)  # the ranker's, when there is one
     result: MatchResult | None = None

@@ -15,8 +15,10 @@ from server.guide.matcher.evidence import STRONG_LAYERS, Trace
 from server.guide.normalize import SEPARATOR
 from server.guide.vocabulary import MASK, OUT_OF_SCOPE
 
-FEATURES_VERSION = 2  # bump when the features change: a ranker trained on other features is refused
+FEATURES_VERSION = 3  # bump when the features change: a ranker trained on other features is refused
 CHAR_NGRAMS = (1, 2, 3)
+LONG = 30  # characters: a story rather than a request
+MANY_CLAUSES = 4
 GLOBAL_FEATURES = (
     "out_of_scope",
     "small_talk",
@@ -27,8 +29,11 @@ GLOBAL_FEATURES = (
     "two_strong_bundles",
     "two_bundles_two_clauses",
     "two_errands",
+    "two_errands_linked",
     "latin",
     "short",
+    "long",
+    "many_clauses",
 )
 
 
@@ -58,7 +63,8 @@ def _clauses_with_strong_evidence(trace: Trace) -> dict[str, set[int]]:
 
 
 def dense_features(trace: Trace, slugs: Sequence[str], half_confidence: float) -> list[float]:
-    """Per bundle: rule confidence and rule commitment; then the global flags of `GLOBAL_FEATURES`."""
+    """Per bundle: rule confidence and rule commitment; the global flags of `GLOBAL_FEATURES`; the share
+    of the second errand's evidence."""
     evidence = trace.bundle_evidence
     rule = trace.rule
     committed = rule.slug if rule else None
@@ -76,11 +82,28 @@ def dense_features(trace: Trace, slugs: Sequence[str], half_confidence: float) -
         "two_strong_bundles": len(strong) >= 2,
         "two_bundles_two_clauses": len(strong) >= 2 and len(distinct) >= 2,
         "two_errands": bool(trace.errands),
+        "two_errands_linked": trace.linked,
         "latin": any("a" <= c <= "z" for c in trace.normal),
         "short": len(trace.normal) <= 4,
+        "long": len(trace.normal) > LONG,
+        "many_clauses": trace.normal.count(SEPARATOR) >= MANY_CLAUSES - 1,
     }
     return [
         *(confidence(evidence.get(slug, 0.0), half_confidence) for slug in slugs),
         *(1.0 if committed == slug else 0.0 for slug in slugs),
         *(1.0 if flags[name] else 0.0 for name in GLOBAL_FEATURES),
+        _errand_share(trace),
     ]
+
+
+def _errand_share(trace: Trace) -> float:
+    """How much strong evidence the second of two errands has beside the first (0 without two errands):
+    a story about one errand names another bundle's word in passing; two errands name both alike."""
+    if not trace.errands:
+        return 0.0
+    strong = {slug: 0.0 for slug in trace.errands}
+    for item in trace.evidence:
+        if item.layer in STRONG_LAYERS and item.bundle in strong:
+            strong[item.bundle] += item.weight
+    first, second = (strong[slug] for slug in trace.errands)
+    return min(first, second) / max(first, second)

@@ -213,26 +213,40 @@ class Matcher:
         trace.bundle_evidence = evidence
         trace.out_of_scope, trace.small_talk = out_of_scope, small_talk is not None
         trace.errands = self._errands(trace)
+        trace.linked = bool(trace.errands) and self.discourse.link(trace.masked) is not None
         trace.rule = decide(evidence, out_of_scope, small_talk is not None, self.rules.thresholds)
         trace.result = self.ranker.decide(trace) if self.ranker else trace.rule
         return trace
 
     def _errands(self, trace: Trace) -> tuple[str, ...]:
-        """Bundles found by a strong layer (a keyword, compound, sound-alike or spelling), strongest first,
-        when there are two in different clauses or a joiner ("另外", "还有") joins two requests; else ()."""
+        """Two bundles a strong layer (keyword, compound, sound-alike, spelling) found on either side of a
+        clause break, joiner or coordinator ("结婚登记和孩子上户口"), the stronger first; else () (and in a
+        long story, which names other bundles' words in passing)."""
         strong: dict[str, float] = {}
-        clauses: dict[str, int] = {}
         for item in trace.evidence:
             if item.layer in STRONG_LAYERS and item.bundle != OUT_OF_SCOPE:
                 strong[item.bundle] = strong.get(item.bundle, 0.0) + item.weight
-                if item.start >= 0:
-                    clause = trace.normal.count(SEPARATOR, 0, item.start)
-                    clauses[item.bundle] = min(clauses.get(item.bundle, clause), clause)
-        found = tuple(
-            sorted((s for s, e in strong.items() if e >= 1.0), key=strong.__getitem__, reverse=True)
-        )
-        apart = len({clauses[s] for s in found if s in clauses}) >= 2
-        return found if len(found) >= 2 and (apart or self.discourse.joiner(trace.masked)) else ()
+        named = {slug for slug, e in strong.items() if e >= 1.0}
+        if len(named) < 2 or len(trace.normal) > self.rules.discourse.two_errands_max_length:
+            return ()
+        text = trace.masked
+        segments: list[set[str]] = []
+        for start, end in self.discourse.segments(text):
+            here = {
+                item.bundle
+                for item in trace.evidence
+                if item.layer in STRONG_LAYERS and item.bundle in named and start <= item.start < end
+            }
+            here.update(slug for slug, _ in self.compounds.found(text[start:end]) if slug in named)
+            if here:
+                segments.append(here)
+        if not segments:
+            return ()
+        leader = max(set().union(*segments), key=strong.__getitem__)
+        elsewhere = {slug for here in segments if leader not in here for slug in here}
+        if not elsewhere:
+            return ()
+        return leader, max(elsewhere, key=strong.__getitem__)
 
 
 def _masked(text: str, spans: Iterable[Evidence]) -> str:
