@@ -61,7 +61,7 @@ TUNED_FLOORS = [
     # two errands joined by a coordinator ("A和B") were recognised and the near-miss corpus came in
     # (e, i and j lost a line or two to two-errand clarifies on one-errand lines then).
     ("fresh_1", 0.95, 0.89, 0.93),
-    ("fresh_2", 0.91, 0.84, 0.89),
+    ("fresh_2", 0.91, 0.84, 0.88),
 ]
 
 
