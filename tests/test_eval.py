@@ -60,7 +60,7 @@ TUNED_FLOORS = [
     # corpus lines (short names such as 结婚登记) left the corpus. Floors at the level measured after
     # two errands joined by a coordinator ("A和B") were recognised and the near-miss corpus came in
     # (e, i and j lost a line or two to two-errand clarifies on one-errand lines then).
-    ("fresh_1", 0.95, 0.89, 0.93),
+    ("fresh_1", 0.95, 0.89, 0.92),
     ("fresh_2", 0.91, 0.84, 0.88),
 ]
 
