@@ -90,28 +90,25 @@ def test_by_default_both_parents_are_mainland_and_nothing_is_asked(guide) -> Non
     assert state["answers"]["parents_origin"] == "both_mainland" and "parents_origin" in state["assumed"]
 
 
-def test_a_seller_is_not_asked_the_buyers_questions(guide) -> None:
-    state, reply = talk(guide, {}, "我想卖掉自己的房子,房本是我一个人的,没有贷款")
-    assert state["answers"]["role"] == "seller"
+@pytest.mark.parametrize(
+    ("text", "side", "not_asked"),
+    [
+        ("我想卖掉自己的房子,房本是我一个人的,没有贷款", "seller", {"buyer_loan", "buyer_home"}),
+        ("我准备买二手房,首套,90平,全款", "buyer", {"seller_mortgage", "seller_holding", "ownership"}),
+    ],
+)
+def test_each_side_of_a_flat_is_asked_only_its_own_questions(
+    guide, text: str, side: str, not_asked: set[str]
+) -> None:
+    state, reply = talk(guide, {}, text)
+    assert state["answers"]["role"] == side
     asked = []
     for _ in range(10):
         if reply["type"] != "question":
             break
         asked.append(reply["question_id"])
         state, reply = talk(guide, state, "不清楚")
-    assert not {"buyer_loan", "buyer_home"} & set(asked), asked
-
-
-def test_a_buyer_is_not_asked_the_sellers_questions(guide) -> None:
-    state, reply = talk(guide, {}, "我准备买二手房,首套,90平,全款")
-    assert state["answers"]["role"] == "buyer"
-    asked = []
-    for _ in range(10):
-        if reply["type"] != "question":
-            break
-        asked.append(reply["question_id"])
-        state, reply = talk(guide, state, "不清楚")
-    assert not {"seller_mortgage", "seller_holding", "ownership"} & set(asked), asked
+    assert not not_asked & set(asked), asked
 
 
 def test_an_owner_abroad_narrows_to_the_overseas_power_of_attorney(guide) -> None:
@@ -191,3 +188,19 @@ def test_holding_years_are_counted_to_the_planned_sale(guide) -> None:
     assert state["answers"]["seller_holding"] == "under_two"
     state, _ = talk(guide, {}, "我要卖房,2025年买的,明年三月卖")
     assert state["planned"]["date"] == "2027-03-01" and state["answers"]["seller_holding"] == "two_to_five"
+
+
+def test_a_graduate_who_never_worked_registers_with_the_diploma_and_no_benefit(guide) -> None:
+    state, reply = talk(guide, {}, "大学毕业两年了一直没有工作,想办失业登记")
+    assert state["answers"]["leave_reason"] == "never_employed"
+    reply = finish(guide, state, reply)
+    items = {i["id"] for i in reply["checklist"]["items"]}
+    assert "unemployment_insurance_benefit" not in items
+    assert any("毕业证书" in n for n in names(reply))
+
+
+def test_a_graduate_without_a_job_brings_no_labour_contract(guide) -> None:
+    state, reply = talk(guide, {}, "今年毕业,暂时还没找到工作,档案和户口怎么办")
+    assert state["answers"]["destination"] == "not_yet"
+    reply = finish(guide, state, reply)
+    assert not any("劳动合同" in n for n in names(reply)), names(reply)
