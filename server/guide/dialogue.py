@@ -56,11 +56,7 @@ from server.guide.selection import next_question, open_questions, opt_in, option
 BUNDLE_QUESTION = "bundle"
 ITEMS_PENDING = "__items__"
 MAX_SAID = 8  # texts of the current topic kept (for the record and for re-reading after a switch back)
-# Situation evidence may overrule the matcher only among its own candidates and below a sure commit:
-SITUATED_KEEP_AT = 0.95  # a commit this confident stands
-SITUATED_COMMIT_AT = (
-    0.4  # a runner-up needs this confidence to replace a leader whose questions the text misses
-)
+# Situation evidence may decide only among the matcher's own candidates, and never against its commit:
 SITUATED_SUGGEST_AT = (
     0.2  # … and this to be taken from a clarify or a fallback, with this many questions told
 )
