@@ -56,10 +56,9 @@ from server.guide.selection import next_question, open_questions, opt_in, option
 BUNDLE_QUESTION = "bundle"
 ITEMS_PENDING = "__items__"
 MAX_SAID = 8  # texts of the current topic kept (for the record and for re-reading after a switch back)
-# Situation evidence may decide only among the matcher's own candidates, and never against its commit:
-SITUATED_SUGGEST_AT = (
-    0.2  # … and this to be taken from a clarify or a fallback, with this many questions told
-)
+# Situation evidence may decide only among the matcher's own candidates, never against its commit: a
+# candidate needs this confidence to be taken from a clarify or a fallback, with this many questions told.
+SITUATED_SUGGEST_AT = 0.2
 SITUATED_QUESTIONS = 2
 _NO_REPLIES = DialogueReplies(**{f: "-" for f in DialogueReplies.model_fields})  # partial knowledge only
 _NO_TEXTS = FollowUpTexts.model_validate(
