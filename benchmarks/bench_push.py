@@ -447,8 +447,9 @@ def main() -> None:
     )
     asyncio.run(apply_migrations(settings))
     port = free_port()
-    server = start_server(settings, work, port)
+    server: subprocess.Popen[bytes] | None = None
     try:
+        server = start_server(settings, work, port)
         asyncio.run(with_db(settings, sockets_phase(args, settings, server.pid, f"ws://127.0.0.1:{port}")))
         stop_server(server)  # the throughput phase runs the only dispatcher
         asyncio.run(with_db(settings, throughput_phase(args, settings)))
@@ -456,7 +457,7 @@ def main() -> None:
         print((work / "server.log").read_text(errors="replace")[-3000:], file=sys.stderr)
         raise
     finally:
-        if server.poll() is None:
+        if server is not None and server.poll() is None:
             stop_server(server)
         redis.terminate()
         redis.wait(timeout=10)
