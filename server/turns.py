@@ -207,12 +207,15 @@ async def _write(batch: list[TurnRecord]) -> None:
     instead of one per row, which under load took the event loop's thread away from requests.
     """
     latest: dict[str, TurnRecord] = {}
+    began: dict[str, dt.datetime] = {}  # the first turn of each conversation in the batch
     for turn in batch:
         if turn.conversation_id not in latest or turn.seq > latest[turn.conversation_id].seq:
             latest[turn.conversation_id] = turn
+        began[turn.conversation_id] = min(began.get(turn.conversation_id, turn.created_at), turn.created_at)
     conn = connections.get("default")
-    reply, created_at = _TURN["reply"].to_db_value, _TURN["created_at"].to_db_value
-    now = created_at(dt.datetime.now(dt.UTC), Turn)  # a plain datetime field: no auto_now side effect
+    # A plain datetime field's conversion (no auto_now side effect). A conversation was created at its
+    # first turn and updated at its last, so the newest conversation sorts first within a batch too.
+    reply, at = _TURN["reply"].to_db_value, _TURN["created_at"].to_db_value
     # A guest turn still queued must not empty the owner of a conversation claimed since.
     for owned in (True, False):
         rows = [t for t in latest.values() if (t.user_id is not None) == owned]
@@ -222,7 +225,11 @@ async def _write(batch: list[TurnRecord]) -> None:
                 conn,
                 "conversation",
                 ("id", "user_id", "bundle", "channel", "status", "turn_count", "created_at", "updated_at"),
-                [(t.conversation_id, t.user_id, t.bundle, "app", "bot", t.seq, now, now) for t in rows],
+                [
+                    (t.conversation_id, t.user_id, t.bundle, "app", "bot", t.seq)
+                    + (at(began[t.conversation_id], Turn), at(t.created_at, Turn))
+                    for t in rows
+                ],
                 "ON CONFLICT (id) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in updated),
             )
     await _insert(
@@ -239,7 +246,7 @@ async def _write(batch: list[TurnRecord]) -> None:
                 t.reply_type,
                 reply(t.reply, Turn),
                 float(t.latency_ms),
-                created_at(t.created_at, Turn),
+                at(t.created_at, Turn),
             )
             for t in batch
         ],
