@@ -250,8 +250,14 @@ def test_a_situation_decides_between_candidates_the_matcher_could_not(guide) -> 
     turn = _Turn(new_state(), guide[0], guide[1], DAY)
     picked = turn._situated(result, text)
     assert picked is not None and picked.slug == "housing_transfer"
-    committed = dataclasses.replace(result, decision="commit")
-    assert turn._situated(committed, text) is None  # the matcher's commits stand
+    unsure = dataclasses.replace(result, decision="commit")
+    assert turn._situated(unsure, text).slug == "housing_transfer"  # a commit the text's situation belies
+    sure = dataclasses.replace(
+        result,
+        decision="commit",
+        candidates=(Candidate("business_operation", 0.95), Candidate("housing_transfer", 0.03)),
+    )
+    assert turn._situated(sure, text) is None  # a sure commit stands
 
 
 @pytest.mark.parametrize(

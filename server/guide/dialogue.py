@@ -56,9 +56,11 @@ from server.guide.selection import next_question, open_questions, opt_in, option
 BUNDLE_QUESTION = "bundle"
 ITEMS_PENDING = "__items__"
 MAX_SAID = 8  # texts of the current topic kept (for the record and for re-reading after a switch back)
-# Situation evidence may decide only among the matcher's own candidates, never against its commit: a
-# candidate needs this confidence to be taken from a clarify or a fallback, with this many questions told.
+# Situation evidence decides only among the matcher's own candidates: a candidate needs this confidence to
+# be taken from a clarify or a fallback, with this many questions told; a commit below `SITUATED_KEEP_AT`
+# whose bundle's questions the text does not touch gives way to the one candidate whose questions it tells.
 SITUATED_SUGGEST_AT = 0.2
+SITUATED_KEEP_AT = 0.9
 SITUATED_QUESTIONS = 2
 _NO_REPLIES = DialogueReplies(**{f: "-" for f in DialogueReplies.model_fields})  # partial knowledge only
 _NO_TEXTS = FollowUpTexts.model_validate(
@@ -503,16 +505,17 @@ class _Turn:
         it is about. When the matcher does not commit, one of its own candidates whose questions the text
         answers (`SITUATED_QUESTIONS` of them) while every other candidate's are untouched is taken.
         """
-        if result.decision == "commit":
-            return None
         candidates = [c for c in result.candidates if c.slug in self.knowledge.bundles]
         if len(candidates) < 2:
+            return None
+        committed = result.decision == "commit"
+        if committed and candidates[0].score >= SITUATED_KEEP_AT:
             return None
         told = {c.slug: self._questions_told(c.slug, text) for c in candidates}
         best = max(candidates, key=lambda c: told[c.slug])
         others = max(n for slug, n in told.items() if slug != best.slug)
         enough = told[best.slug] >= SITUATED_QUESTIONS and others == 0
-        return best if enough and best.score >= SITUATED_SUGGEST_AT else None
+        return best if enough and (committed or best.score >= SITUATED_SUGGEST_AT) else None
 
     def _questions_told(self, slug: str, text: str) -> int:
         """How many of the bundle's questions the text settles or narrows (positive evidence only)."""
