@@ -121,3 +121,30 @@ def test_the_two_errands_length_is_validated(tree: Path) -> None:
 def test_a_missing_rules_file_is_reported(tree: Path) -> None:
     (tree / "matcher.yaml").unlink()
     assert located(check(tree), "knowledge/matcher.yaml", "(file)", "missing")
+
+
+def test_training_corpus_lines_are_checked_with_file_line_and_field(tree: Path) -> None:
+    (tree / "training").mkdir()
+    lines = [
+        '{"text": "孩子出生了怎么上户口", "bundle": "newborn"}',
+        '{"text": "二手手机怎么过户", "bundle": null}',
+        '{"text": "结婚登记和孩子上户口", "bundle": null, "two_errands": ["marriage", "newborn"]}',
+        '{"text": "孩子出生了怎么上户口", "bundle": "newborn"}',
+        '{"text": "办个证", "bundle": "passport"}',
+        '{"text": "", "bundle": null}',
+        '{"text": "退休和丧葬费", "bundle": "retirement", "two_errands": ["retirement", "retirement"]}',
+        '{"text": "开公司", "bundel": "company_opening"}',
+        "{not json",
+    ]
+    (tree / "training" / "corpus_1.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = check(tree)
+    file = "knowledge/training/corpus_1.jsonl"
+    assert located(problems, file, "line 4.text", "repeats knowledge/training/corpus_1.jsonl line 1")
+    assert located(problems, file, "line 5.bundle", "unknown bundle 'passport'")
+    assert located(problems, file, "line 6.text", "non-empty")
+    assert located(problems, file, "line 7.two_errands", "two different")
+    assert located(problems, file, "line 7.bundle", "null when")
+    assert located(problems, file, "line 8.bundel", "unknown field")
+    assert located(problems, file, "line 8.bundle", "required")
+    assert located(problems, file, "line 9", "not JSON")
+    assert not [p for p in problems if p.field.startswith(("line 1.", "line 2.", "line 3."))]

@@ -622,6 +622,10 @@ def _load(root: Path) -> tuple[Knowledge, list[Problem]]:
         _check_retirement(reader, f"{root.name}/{RETIREMENT_FILE}", retirement)
     named_global = (reader.name(global_path), global_lexicon) if global_lexicon else None
     _check_vocabulary(reader, lexicons, named_global, matcher_rules)
+    from server.guide.matcher.corpus import check_corpus  # late: the matcher package imports this module
+
+    corpus = sorted((root / "training").glob("*.jsonl"))
+    check_corpus(((reader.name(path), path) for path in corpus), bundles, reader.report)
     if not reader.unreadable:  # otherwise a use may sit in the unreadable file
         _check_unused_materials(reader, materials, items, (bundle for _, bundle in bundles.values()))
         _check_fields(reader, fields, items)
