@@ -327,6 +327,14 @@ async def test_concurrent_claims_never_share_a_row(push) -> None:
     assert len(ids) == len(set(ids)) == 30
 
 
+async def test_a_conversation_id_with_a_phone_like_digit_run_is_kept(push) -> None:
+    user = await new_user()
+    cid = "e3ea91c811131526109e24a353449023"  # 11131526109 reads like a mobile number
+    async with in_transaction() as conn:
+        sent = await message_user(conn, push.config, user.id, "您好", conversation_id=cid)
+    assert sent is not None and sent.data["conversation_id"] == cid
+
+
 async def test_an_operator_message_is_a_notification_of_its_own(push) -> None:
     user = await new_user()
     async with in_transaction() as conn:

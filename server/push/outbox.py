@@ -24,6 +24,9 @@ from server.push import sql
 from server.push.config import APP_PUSH, WEBSOCKET, WECHAT, PushConfig
 
 WAKE_CHANNEL = "push:wake"
+# Data values that are identifiers we issued, never masked (a hex conversation id may hold a digit
+# run that reads like a phone number).
+OUR_IDS = frozenset({"receipt_no", "conversation_id"})
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,10 @@ async def notify(conn: BaseDBAsyncClient, config: PushConfig, note: NewNotificat
         application_id=note.application_id,
         title=mask_text(note.title, ours)[:128],
         body=mask_text(note.body, ours),
-        data={k: mask_text(v, ours) if isinstance(v, str) else v for k, v in note.data.items()},
+        data={
+            k: v if k in OUR_IDS or not isinstance(v, str) else mask_text(v, ours)
+            for k, v in note.data.items()
+        },
         dedup_key=note.dedup_key,
     )
     due = now_ms()
