@@ -94,7 +94,9 @@ class Normalizer:
             else None
         )
         self._fillers = frozenset(canonical_chars(f) for f in fillers)
-        for word in {*map(canonical_chars, words), *self._synonyms, *self._fillers}:
+        # Sorted: jieba gives an added word a frequency from those already added, so the order decides
+        # how texts are cut; a set's order changes with each process's hash seed (workers, the trainer).
+        for word in sorted({*map(canonical_chars, words), *self._synonyms, *self._fillers}):
             if len(word) > 1 and not _LATIN.search(word):
                 self._tokenizer.add_word(word)
         self._cached_tokens = lru_cache(maxsize=TOKEN_CACHE_SIZE)(self._tokens)

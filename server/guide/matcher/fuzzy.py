@@ -33,7 +33,7 @@ class FuzzyLayer:
         for char in set(text):
             shared.update(self._by_char.get(char, ()))
         near = [term for term, count in shared.items() if count >= len(set(term)) - 1]
-        for term in sorted(near, key=len, reverse=True):
+        for term in sorted(near, key=lambda term: (-len(term), term)):  # ties by name: reproducible
             width = len(term)
             for start in range(len(text) - width + 1):
                 if Levenshtein.distance(text[start : start + width], term, score_cutoff=1) == 1:

@@ -123,11 +123,13 @@ class Matcher:
         """Build the rule layers from the loaded knowledge: lexicons, rules, names, materials and words."""
         names = {slug: bundle.name for slug, bundle in knowledge.bundles.items()}
         materials = {
-            slug: {
-                knowledge.materials[use.material].name
-                for entry in bundle.items
-                for use in knowledge.items[entry.item].materials
-            }
+            slug: sorted(
+                {
+                    knowledge.materials[use.material].name
+                    for entry in bundle.items
+                    for use in knowledge.items[entry.item].materials
+                }
+            )
             for slug, bundle in knowledge.bundles.items()
         }
         vocabulary = {
@@ -242,11 +244,15 @@ class Matcher:
                 segments.append(here)
         if not segments:
             return ()
-        leader = max(set().union(*segments), key=strong.__getitem__)
+
+        def weight(slug: str) -> tuple[float, str]:  # ties go by name, so training is reproducible
+            return strong[slug], slug
+
+        leader = max(set().union(*segments), key=weight)
         elsewhere = {slug for here in segments if leader not in here for slug in here}
         if not elsewhere:
             return ()
-        return leader, max(elsewhere, key=strong.__getitem__)
+        return leader, max(elsewhere, key=weight)
 
 
 def _masked(text: str, spans: Iterable[Evidence]) -> str:
