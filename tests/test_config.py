@@ -182,3 +182,7 @@ def test_bad_values_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PORT", "not-a-port")
     with pytest.raises(ValueError):
         load_settings()
+    monkeypatch.setenv("PORT", "8000")
+    monkeypatch.setenv("REDIS_KEY_PREFIX", "prod key*")  # a space and a glob character
+    with pytest.raises(ValueError, match="redis_key_prefix"):
+        load_settings()
