@@ -308,6 +308,14 @@ def break_unused_material(root: Path) -> None:
     )
 
 
+def break_alias_of_another(root: Path) -> None:
+    edit(root, "materials/marriage.yaml", lambda ms: ms[0].update(aliases=["合影", "居民身份证"]))
+
+
+def break_alias_repeated(root: Path) -> None:
+    edit(root, "materials/marriage.yaml", lambda ms: ms[1].update(aliases=["双人照", "双人照"]))
+
+
 def break_meta(root: Path) -> None:
     (root / "meta.yaml").unlink()
 
@@ -443,6 +451,20 @@ CASES: list[tuple[str, Callable[[Path], None], str, Callable[[Path], str], str]]
         "materials/marriage.yaml",
         lambda r: f"materials[{_last(r, 'materials/marriage.yaml')}].id",
         "used by no item",
+    ),
+    (
+        "alias_of_another",
+        break_alias_of_another,
+        "materials/marriage.yaml",
+        lambda r: "materials[0].aliases[1]",
+        "already names material 'id_card'",
+    ),
+    (
+        "alias_repeated",
+        break_alias_repeated,
+        "materials/marriage.yaml",
+        lambda r: "materials[1].aliases[1]",
+        "repeats this material's name",
     ),
     ("meta", break_meta, "meta.yaml", lambda r: "(file)", "file is missing"),
 ]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from server.guide.checklist import build_checklist
 from server.guide.dialogue import _Turn, new_state
 from server.guide.knowledge import check
 from server.guide.matcher import Candidate
@@ -190,6 +191,15 @@ def test_follow_ups_in_context(guide) -> None:
         assert reply["type"] == "answer" and reply["topic"] in topic, text
     state, reply = talk(guide, state, "身份证呢")
     assert reply["type"] == "answer" and "居民身份证" in reply["text"]
+
+
+def test_a_material_is_shown_and_asked_for_by_its_other_names(guide) -> None:
+    state, reply = talk(guide, {}, "我被公司辞退了,想领失业金,要带什么")
+    state, reply = talk(guide, state, "离职证明呢")
+    assert reply["type"] == "answer" and "终止或者解除劳动关系的证明" in reply["text"]
+    checklist = build_checklist(guide[0], "employment", {"situation": "unemployed"}, None, DAY)
+    paper = next(m for m in checklist["materials"] if m["id"] == "termination_certificate")
+    assert "解除劳动合同证明" in paper["also_known_as"]
 
 
 def _tree(tmp_path: Path) -> Path:

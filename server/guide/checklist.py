@@ -211,6 +211,7 @@ def merge_materials(knowledge: Knowledge, needs: Sequence[_Need]) -> list[dict[s
             {
                 "id": material_id,
                 "name": material.name,
+                "also_known_as": list(material.aliases),
                 "kind": material.kind.value,
                 "description": material.description,
                 "form": _combined_form({n.form for n in group}),

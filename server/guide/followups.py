@@ -127,11 +127,21 @@ def about(checklist: Checklist, core: str, texts: FollowUpTexts) -> str | None:
     """An answer about one material or step the text names, or None when it names none."""
     if len(core) < 2:
         return None
-    materials = [m for m in checklist["materials"] if core in m["name"] or _short(m["name"]) in core]
+    materials = [m for m in checklist["materials"] if any(_names(core, n) for n in _material_names(m))]
     if materials:
         return _lines([_material_line(m, texts) for m in materials], texts) + texts.end
-    items = [i for i in _step_items(checklist) if core in i["name"] or _short(i["name"]) in core]
+    items = [i for i in _step_items(checklist) if _names(core, i["name"])]
     return _item_lines(items, texts) if items else None
+
+
+def _material_names(material: Mapping[str, Any]) -> list[str]:
+    """A material's name and the other names it is known by."""
+    return [material["name"], *material.get("also_known_as", ())]
+
+
+def _names(core: str, name: str) -> bool:
+    """The text's core names this (the whole name, or its part before an aside)."""
+    return core in name or _short(name) in core
 
 
 def _short(name: str) -> str:

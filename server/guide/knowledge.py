@@ -501,6 +501,24 @@ def _check_unused_materials(
             reader.report(file, f"{where}.id", f"material {material_id!r} is used by no item or option")
 
 
+def _check_material_names(reader: _Reader, materials: _Catalogue) -> None:
+    """A name or alias names one material only, once: a citizen's paper must not read as two."""
+    owner = {_normal(m.name): material_id for material_id, m in materials.entries.items()}
+    for material_id, material in materials.entries.items():
+        file, where = materials.origin[material_id]
+        seen = {_normal(material.name)}
+        for index, alias in enumerate(material.aliases):
+            first = owner.setdefault(_normal(alias), material_id)
+            if first != material_id:
+                message = f"alias {alias!r} already names material {first!r}"
+            elif _normal(alias) in seen:
+                message = f"alias {alias!r} repeats this material's name or another alias"
+            else:
+                seen.add(_normal(alias))
+                continue
+            reader.report(file, f"{where}.aliases[{index}]", message)
+
+
 def _check_retirement(reader: _Reader, file: str, rules: RetirementRules) -> None:
     """Track ids are unique, both sexes are covered, and no term names two tracks."""
     seen: dict[str, int] = {}
@@ -608,6 +626,7 @@ def _load(root: Path) -> tuple[Knowledge, list[Problem]]:
     retirement = _load_single(reader, root / RETIREMENT_FILE, RetirementRules)
     matcher_rules = _load_single(reader, root / MATCHER_RULES, MatcherRules)
     _check_items(reader, items, materials, departments, fields)
+    _check_material_names(reader, materials)
     _check_cycles(reader, items)
     for file, bundle in bundles.values():
         _check_bundle(reader, file, bundle, items, materials)
@@ -689,6 +708,7 @@ def _material_use(knowledge: Knowledge, use: MaterialUse) -> dict[str, Any]:
     resolved = _dump(use)
     resolved.update(
         name=material.name,
+        also_known_as=list(material.aliases),
         kind=material.kind.value,
         e_license=material.e_license,
         shared_data=material.shared_data,

@@ -17,7 +17,8 @@ every bundle; no word list of any bundle):
   contains the other, their rapidfuzz ratio (or that of their sorted characters) reaches `SAME_NAME_AT`, or
   they end alike (`SAME_SUFFIX` characters, `SUFFIX_SHARE` of the shorter: 母亲户口簿 / 居民户口簿), or
   nearly all characters of an expected name of `COVERED_FROM`+ characters are in the catalogue's name;
-  alternatives written with 或 count if any of them is present.
+  alternatives written with 或 count if any of them is present; a material's `also_known_as` names count
+  as its name.
 """
 
 from __future__ import annotations
@@ -200,7 +201,8 @@ def play(scenario: Mapping[str, Any], knowledge: Knowledge, matcher: Matcher, to
         reply = next_reply
         played.transcript.append((said, _summary(reply)))
     if played.finished:
-        names = [m["name"] for m in _inner(reply)["checklist"]["materials"]]
+        materials = _inner(reply)["checklist"]["materials"]
+        names = [n for m in materials for n in (m["name"], *m.get("also_known_as", ()))]
         played.missing = [m for m in scenario["expect_materials"] if not _present(m, names)]
         played.unexpected = [m for m in scenario.get("expect_not_materials", []) if _present(m, names)]
     return played

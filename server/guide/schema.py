@@ -120,6 +120,9 @@ class Material(Frozen):
 
     id: Slug
     name: Text
+    # Other names the same paper is commonly known by (other cities' guides, the issuer's own title):
+    # shown beside the name so a citizen holding "解除劳动合同证明" sees it is this material.
+    aliases: tuple[Text, ...] = ()
     kind: MaterialKind
     description: str | None = None
     e_license: bool = False  # 有电子证照: can be shown/fetched electronically
