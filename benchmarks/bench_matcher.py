@@ -1,6 +1,7 @@
 """Matcher alone: per-utterance p50/p99 over a jsonl file, beside a bare jieba cut of the same texts.
 
-Also times the rule layers without the ranker, and loading the ranker's artefact (what start-up adds).
+Also times the rule layers without the ranker, the character normalisation alone (OpenCC's t2s and width
+folding, which every message goes through), and loading the ranker's artefact (what start-up adds).
 
 Usage: `python benchmarks/bench_matcher.py [FILE.jsonl] [--rounds N]` (default: the shared dev set).
 """
@@ -18,6 +19,7 @@ import jieba
 from server.guide.eval import build_matcher, read_cases
 from server.guide.knowledge import DEFAULT_ROOT
 from server.guide.matcher.ranker import MODEL_PATH, Model
+from server.guide.normalize import canonical_chars
 
 DEFAULT = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval" / "guide_dev.jsonl"
 
@@ -62,6 +64,7 @@ def main() -> None:
     matcher.ranker = None
     rules, rules_best = timings(texts, matcher.match, args.rounds)
     matcher.ranker = ranker
+    chars, chars_best = timings(texts, canonical_chars, args.rounds)
     print(f"{len(texts)} utterances x {args.rounds} rounds from {args.file.name}")
     print(f"{'':<34}{'p50 ms':>10}{'p99 ms':>10}")
     rows = [
@@ -71,11 +74,14 @@ def main() -> None:
         ("bare jieba cut, best per text", bare_best),
         ("rule layers alone, every call", rules),
         ("rule layers alone, best per text", rules_best),
+        ("canonical_chars, every call", chars),
+        ("canonical_chars, best per text", chars_best),
     ]
     for label, values in rows:
         print(f"{label:<34}{pct(values, 50):>10.3f}{pct(values, 99):>10.3f}")
     ratio_50, ratio_99 = pct(matched, 50) / pct(bare, 50), pct(matched, 99) / pct(bare, 99)
     print(f"ratio matcher/baseline (every call): p50 x{ratio_50:.1f}, p99 x{ratio_99:.1f}")
+    print(f"ratio canonical_chars/baseline (every call): p50 x{pct(chars, 50) / pct(bare, 50):.2f}")
     print(f"loading the ranker artefact: {load_ms:.0f} ms ({len(model.features)} text features)")
 
 
