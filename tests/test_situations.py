@@ -206,3 +206,38 @@ def test_a_graduate_without_a_job_brings_no_labour_contract(guide) -> None:
     assert state["answers"]["destination"] == "not_yet"
     reply = finish(guide, state, reply)
     assert not any("劳动合同" in n for n in names(reply)), names(reply)
+
+
+def ask_until(guide: Guide, text: str, question_id: str) -> tuple[dict, dict]:
+    """Open with `text`, tap the first option of every other question until `question_id` is asked."""
+    state, reply = talk(guide, {}, text)
+    for _ in range(12):
+        if reply.get("question_id") == question_id:
+            return state, reply
+        assert reply["type"] == "question", reply
+        state, reply = talk(guide, state, answer=(reply["question_id"], reply["options"][0]["id"]))
+    raise AssertionError(f"{question_id} never asked")
+
+
+def test_a_bare_number_answers_the_question_asked_and_only_that_one(guide) -> None:
+    state, reply = ask_until(guide, "我要卖房,房子是我一个人的", "seller_holding")
+    state, reply = talk(guide, state, "三年多")
+    assert state["answers"]["seller_holding"] == "two_to_five"
+    state, reply = talk(guide, {}, "我要卖房,三年多")  # no question asked yet: a bare number says nothing
+    assert "seller_holding" not in state["answers"]
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "option"),
+    [
+        ("我是买房的", "role", "buyer"),
+        ("我系卖楼嘅", "role", "seller"),
+        ("我们两边都在,一起问问", "role", "both_sides"),
+        ("钱都准备好了,一次性打给卖家,不贷款", "buyer_loan", "full_payment"),
+        ("冇未成年嘅,都系大人", "minor_owner", "no_minor"),
+    ],
+)
+def test_a_flats_situation_in_plain_words(guide, text: str, question: str, option: str) -> None:
+    state, reply = talk(guide, {}, "二手房过户")
+    state, reply = talk(guide, state, text)
+    assert state["answers"][question] == option

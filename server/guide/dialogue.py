@@ -291,7 +291,8 @@ class _Turn:
         if planned is not None and planned[0] > self.now:
             self.state["planned"] = {"date": planned[0].isoformat(), "words": planned[1]}
             self.today = planned[0]
-        return reader_for(self.knowledge, slug).read(text, self.today)
+        pending = self.state["pending"] if slug == self.state.get("bundle") else None
+        return reader_for(self.knowledge, slug).read(text, self.today, pending)
 
     def _apply(self, reading: Reading, text: str) -> bool:
         """Apply the reading to the conversation; True when anything was understood."""

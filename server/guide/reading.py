@@ -117,8 +117,9 @@ class BundleReader:
             or r"(?!)"
         )
 
-    def read(self, text: str, today: dt.date) -> Reading:
-        """What `text` says about this bundle's questions and items, as of `today`."""
+    def read(self, text: str, today: dt.date, pending: str | None = None) -> Reading:
+        """What `text` says about this bundle's questions and items, as of `today`. A number answering the
+        `pending` question needs no cue ("三年多" to 持有多久): the question asked is the cue."""
         text = canonical(text)
         clauses = [_Clause(c) for part in _PUNCTUATION.split(text) for c in self._breaks.split(part) if c]
         evidence: list[Evidence] = []
@@ -132,7 +133,7 @@ class BundleReader:
             negated = follower is not None and self._bare_negation(follower)
             evidence += self._phrase_evidence(clause, negated)
             wishes += self._wishes(clause, negated)
-        evidence += self._range_evidence(text, today)
+        evidence += self._range_evidence(text, today, pending)
         words = self.words
         lead = clauses[0].text if clauses else ""
         yes_no = _first_prefix(lead, (*words.yes, *words.no))
@@ -238,8 +239,9 @@ class BundleReader:
 
     # --- numbers --------------------------------------------------------------------------------
 
-    def _range_evidence(self, text: str, today: dt.date) -> list[Evidence]:
-        values = stated_quantities(text, self.words, today)
+    def _range_evidence(self, text: str, today: dt.date, pending: str | None) -> list[Evidence]:
+        asked = frozenset(c.range.quantity for c in self.cues if c.question == pending and c.range)
+        values = stated_quantities(text, self.words, today, asked)
         evidence = []
         for cue in self.cues:
             if cue.range is None:
@@ -307,8 +309,11 @@ def chinese_number(text: str, numerals: Mapping[str, float]) -> float | None:
     return value if text.strip(APPROXIMATELY) else None
 
 
-def stated_quantities(text: str, words: DialogueWords, today: dt.date) -> list[tuple[str, float, str]]:
-    """(quantity, value, words) for every number stated with a quantity's unit and cue."""
+def stated_quantities(
+    text: str, words: DialogueWords, today: dt.date, asked: frozenset[str] = frozenset()
+) -> list[tuple[str, float, str]]:
+    """(quantity, value, words) for every number stated with a quantity's unit and cue; the `asked`
+    quantities need no cue."""
     numerals = "".join(re.escape(k) for k in words.numerals) + APPROXIMATELY
     number = re.compile(rf"\d+(?:\.\d+)?|[{numerals}]+")
     found = []
@@ -330,7 +335,7 @@ def stated_quantities(text: str, words: DialogueWords, today: dt.date) -> list[t
             since = _since_year(raw, after, words.year_marker, quantity, today)
             if since is not None:
                 found.append((quantity.id, since, text[match.start() : match.end() + 4]))
-            elif _unit_after(after, quantity) and _cued(before, after, quantity):
+            elif _unit_after(after, quantity) and (quantity.id in asked or _cued(before, after, quantity)):
                 found.append((quantity.id, value, text[max(0, match.start() - 4) : match.end() + 2]))
     for word, years in words.relative_years.items():
         for at in _find_all(text, canonical(word)):
