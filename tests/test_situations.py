@@ -133,6 +133,23 @@ def test_a_couple_with_a_hong_kong_party_gets_no_household_register(guide) -> No
     assert any("回乡证" in n for n in materials) and any("委托公证人" in n for n in materials)
 
 
+@pytest.mark.parametrize(
+    ("text", "own", "other"),
+    [
+        ("我是内地的,未婚夫是香港人,我们都是初婚,想领结婚证", "港澳居民来往内地通行证", "台湾居民"),
+        ("我是大陆的,女朋友是台湾人,都是初婚,想登记结婚", "台湾居民来往大陆通行证", "港澳居民"),
+        ("孩子刚出生要上户口,孩子妈妈是台湾人", "台湾居民来往大陆通行证", "港澳居民"),
+    ],
+)
+def test_a_party_from_hong_kong_macau_or_taiwan_brings_only_their_sides_permit(
+    guide, text: str, own: str, other: str
+) -> None:
+    state, reply = talk(guide, {}, text)
+    materials = names(reply if reply["type"] == "checklist" else finish(guide, state, reply))
+    assert any(own in n for n in materials), materials
+    assert not any(other in n for n in materials), materials
+
+
 def test_a_foreign_party_brings_the_passport_and_the_authenticated_no_spouse_proof(guide) -> None:
     state, reply = talk(guide, {}, "男朋友是德国人,我们想在国内登记结婚,都是第一次结婚")
     assert state["answers"]["party_identity"] == "foreigner"

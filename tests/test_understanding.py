@@ -215,7 +215,7 @@ def test_the_validator_rejects_a_phrase_that_also_matches_a_sibling_option(tmp_p
     path.write_text(text.replace("synonyms: [初婚, 头婚", "synonyms: [婚, 初婚, 头婚"), encoding="utf-8")
     problems = [str(p) for p in check(root)]
     assert any(
-        "knowledge/bundles/marriage.yaml: questions[2].options[1].synonyms[0]" in p
+        "knowledge/bundles/marriage.yaml: questions[3].options[1].synonyms[0]" in p
         and "also matches '婚'" in p
         for p in problems
     ), problems
