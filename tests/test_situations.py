@@ -150,6 +150,22 @@ def test_a_party_from_hong_kong_macau_or_taiwan_brings_only_their_sides_permit(
     assert not any(other in n for n in materials), materials
 
 
+@pytest.mark.parametrize(
+    ("text", "spouse"),
+    [
+        ("我老公上个月在医院走了,他是企业退休的,丧葬费抚恤金怎么领", True),
+        ("我爸上个月在医院走了,他是企业退休的,丧葬费抚恤金怎么领", False),
+    ],
+)
+def test_a_spouse_of_the_deceased_proves_the_marriage_with_the_certificate(
+    guide, text: str, spouse: bool
+) -> None:
+    state, reply = talk(guide, {}, text)
+    assert state["answers"]["applicant_relation"] == ("spouse" if spouse else "other_family")
+    materials = names(reply if reply["type"] == "checklist" else finish(guide, state, reply))
+    assert ("结婚证" in materials) is spouse, materials
+
+
 def test_a_foreign_party_brings_the_passport_and_the_authenticated_no_spouse_proof(guide) -> None:
     state, reply = talk(guide, {}, "男朋友是德国人,我们想在国内登记结婚,都是第一次结婚")
     assert state["answers"]["party_identity"] == "foreigner"

@@ -270,6 +270,22 @@ def test_a_situation_decides_between_candidates_the_matcher_could_not(guide) -> 
     assert turn._situated(sure, text) is None  # a sure commit stands
 
 
+def test_an_unsure_commit_gives_way_to_the_bundle_whose_questions_the_text_tells_most(guide) -> None:
+    """A death told as background of a remarriage: after_death hears its spouse, marriage hears two
+    questions; a two-errand clarify still needs the other bundle untouched."""
+    text = "老伴走了好几年了,我想和一位离过婚的台湾女士领证"
+    turn = _Turn(new_state(), guide[0], guide[1], DAY)
+    told = {slug: turn._questions_told(slug, text) for slug in ("after_death", "marriage")}
+    assert told["after_death"] == 1 and told["marriage"] >= 2
+    candidates = (Candidate("after_death", 0.6), Candidate("marriage", 0.3))
+    unsure = dataclasses.replace(
+        guide[1].match(text), decision="commit", candidates=candidates, two_errands=False
+    )
+    assert turn._situated(unsure, text).slug == "marriage"
+    two = dataclasses.replace(unsure, decision="clarify", two_errands=True)
+    assert turn._situated(two, text) is None
+
+
 @pytest.mark.parametrize(
     ("text", "question", "option"),
     [

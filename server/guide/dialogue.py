@@ -58,7 +58,8 @@ ITEMS_PENDING = "__items__"
 MAX_SAID = 8  # texts of the current topic kept (for the record and for re-reading after a switch back)
 # Situation evidence decides only among the matcher's own candidates: a candidate needs this confidence to
 # be taken from a clarify or a fallback, with this many questions told; a commit below `SITUATED_KEEP_AT`
-# whose bundle's questions the text does not touch gives way to the one candidate whose questions it tells.
+# gives way to the candidate whose questions the text tells most, when that is this many and more than any
+# other's.
 SITUATED_SUGGEST_AT = 0.2
 SITUATED_KEEP_AT = 0.9
 SITUATED_QUESTIONS = 2
@@ -504,7 +505,8 @@ class _Turn:
 
         A message that states a situation ("还欠银行四十多万, 买家也要贷款") answers questions of the bundle
         it is about. When the matcher does not commit, one of its own candidates whose questions the text
-        answers (`SITUATED_QUESTIONS` of them) while every other candidate's are untouched is taken.
+        answers (`SITUATED_QUESTIONS` of them) while every other candidate's are untouched is taken; an
+        unsure commit gives way to a candidate with that many questions told and more than any other's.
         """
         candidates = [c for c in result.candidates if c.slug in self.knowledge.bundles]
         if len(candidates) < 2:
@@ -515,7 +517,10 @@ class _Turn:
         told = {c.slug: self._questions_told(c.slug, text) for c in candidates}
         best = max(candidates, key=lambda c: told[c.slug])
         others = max(n for slug, n in told.items() if slug != best.slug)
-        enough = told[best.slug] >= SITUATED_QUESTIONS and others == 0
+        # Taking a bundle nobody committed to needs the others untouched; overriding an unsure commit
+        # needs only more of the best one's questions told ("老伴走了好几年 … 想领证, 她也离过婚").
+        alone = others == 0 if result.two_errands else others < told[best.slug]
+        enough = told[best.slug] >= SITUATED_QUESTIONS and alone
         return best if enough and (committed or best.score >= SITUATED_SUGGEST_AT) else None
 
     def _questions_told(self, slug: str, text: str) -> int:
