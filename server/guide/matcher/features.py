@@ -37,20 +37,27 @@ GLOBAL_FEATURES = (
 )
 
 
-def text_features(trace: Trace) -> Counter[str]:
-    """Character n-grams of each unmuted stretch, and the visible words ("w:" + token), with counts."""
-    counts: Counter[str] = Counter()
+def text_grams(trace: Trace) -> list[str]:
+    """Character n-grams of each unmuted stretch, then the visible words ("w:" + token), in text order with
+    repeats: the ranker counts the ones it knows straight from this list."""
     focused = trace.focused
-    for segment in focused.replace(MASK, SEPARATOR).split(SEPARATOR):
-        for n in CHAR_NGRAMS:
-            for start in range(len(segment) - n + 1):
-                counts[segment[start : start + n]] += 1
+    grams = [
+        segment[start : start + n]
+        for segment in focused.replace(MASK, SEPARATOR).split(SEPARATOR)
+        for n in CHAR_NGRAMS
+        for start in range(len(segment) - n + 1)
+    ]
     at = 0
     for token in trace.tokens:
         if token != SEPARATOR and focused.startswith(token, at):
-            counts["w:" + token] += 1
+            grams.append("w:" + token)
         at += len(token)
-    return counts
+    return grams
+
+
+def text_features(trace: Trace) -> Counter[str]:
+    """`text_grams` with counts: what the ranker is trained on."""
+    return Counter(text_grams(trace))
 
 
 def _clauses_with_strong_evidence(trace: Trace) -> dict[str, set[int]]:

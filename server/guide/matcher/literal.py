@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 
+from server.guide.matcher.automaton import Automaton
 from server.guide.matcher.evidence import Evidence
 from server.guide.vocabulary import OUT_OF_SCOPE
 
 
 class LiteralLayer:
-    """Index of plain terms by first character; one scan of the text finds every occurrence."""
+    """An automaton of the plain terms; one pass over the text finds every occurrence."""
 
     def __init__(self, terms: Mapping[str, str]) -> None:
         self.terms = dict(terms)  # normalised term -> owner (a slug or OUT_OF_SCOPE)
-        self._by_first: dict[str, list[str]] = defaultdict(list)
-        for term in sorted(self.terms, key=len, reverse=True):
-            self._by_first[term[0]].append(term)
+        self._automaton = Automaton({term: term for term in self.terms})
 
     def spans(self, text: str, boundaries: frozenset[int]) -> list[Evidence]:
         """Longest non-nested occurrences; a single item must start a word (no 房贷 inside 厂房贷款)."""
-        found = [
-            (start, start + len(term), term)
-            for start, char in enumerate(text)
-            for term in self._by_first.get(char, ())
-            if text.startswith(term, start)
-        ]
+        found = self._automaton.occurrences(text)
         found.sort(key=lambda f: (f[0] - f[1], f[0]))
         kept: list[Evidence] = []
         for start, end, term in found:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from server.guide.matcher.evidence import Candidate, MatchResult, Trace
-from server.guide.matcher.features import FEATURES_VERSION, dense_features, text_features
+from server.guide.matcher.features import FEATURES_VERSION, dense_features, text_grams
 from server.guide.vocabulary import Ranker as RankerRules
 
 if TYPE_CHECKING:
@@ -96,23 +97,24 @@ class Ranker:
         self._half = half_confidence
         self._index = {feature: i for i, feature in enumerate(model.features)}
         self._weighted = model.text_coef * model.idf[:, None]  # idf folded into the weights
+        # the dense features are float64: numpy would cast these to float64 on every call (exactly)
+        self._dense_coef = model.dense_coef.astype(np.float64)
+        self._intercept = model.intercept.astype(np.float64)
 
     def probabilities(self, trace: Trace) -> dict[str, float]:
         """Calibrated probability of every class (bundles, null, two_errands) for one trace."""
         model = self.model
-        index = self._index
-        rows: list[int] = []
-        tf: list[float] = []
-        for feature, count in text_features(trace).items():
-            if (i := index.get(feature)) is not None:
-                rows.append(i)
-                tf.append(1.0 + math.log(count))
+        get = self._index.get
+        # the known n-grams' counts, in first-seen order (as the trained vectoriser summed them)
+        counts = Counter([i for gram in text_grams(trace) if (i := get(gram)) is not None])
         logits = (
-            model.intercept + np.asarray(dense_features(trace, model.slugs, self._half)) @ model.dense_coef
+            self._intercept + np.asarray(dense_features(trace, model.slugs, self._half)) @ self._dense_coef
         )
-        if rows:
-            values = np.asarray(tf, dtype=np.float32)
-            norm = float(np.linalg.norm(values * model.idf[rows]))
+        if counts:
+            rows = list(counts)
+            values = np.asarray([1.0 + math.log(c) if c > 1 else 1.0 for c in counts.values()], np.float32)
+            weighted = values * model.idf[rows]
+            norm = float(np.sqrt(weighted.dot(weighted)))  # what np.linalg.norm computes, without its checks
             logits = logits + (values @ self._weighted[rows]) / norm
         scaled = logits / model.temperature
         exp = np.exp(scaled - scaled.max())
@@ -142,7 +144,8 @@ def decide_on(
     """
     two = p.get(TWO_ERRANDS, 0.0)
     others = {c: q for c, q in p.items() if c != TWO_ERRANDS}
-    single = {c: q / (sum(others.values()) or 1.0) for c, q in others.items()}
+    total = sum(others.values()) or 1.0
+    single = {c: q / total for c, q in others.items()}
     bundles = sorted(((q, c) for c, q in single.items() if c != NULL), reverse=True)
     (first, slug), (second, _) = bundles[0], bundles[1]
     if errands and (two >= max(others.values()) or second >= rules.second_errand_at):

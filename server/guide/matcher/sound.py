@@ -31,7 +31,9 @@ class SoundLayer:
         """The keywords' evidence, and the compound parts heard ("档按" -> 档案) for the compound layer."""
         spans: list[Evidence] = []
         parts: list[str] = []
-        for hit in self._index.sound_alikes(text):
+        # a token boundary outside every literal span: a span starting elsewhere is never kept
+        starts = {b for b in boundaries if not any(s.start <= b < s.end for s in literal)}
+        for hit in self._index.sound_alikes(text, starts):
             written = text[hit.start : hit.end]
             if hit.start not in boundaries or hit.end not in boundaries or written == hit.term:
                 continue
