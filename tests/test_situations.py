@@ -274,3 +274,31 @@ def test_a_flats_situation_in_plain_words(guide, text: str, question: str, optio
     state, reply = talk(guide, {}, "二手房过户")
     state, reply = talk(guide, state, text)
     assert state["answers"][question] == option
+
+
+def test_all_optional_items_declined_in_words(guide) -> None:
+    state, reply = talk(guide, {}, "二手房过户,我是买房的")
+    for _ in range(12):
+        if reply["type"] != "question":
+            break
+        state, reply = talk(guide, state, answer=(reply["question_id"], reply["options"][0]["id"]))
+    assert reply["type"] == "items"
+    offered = [i["id"] for i in reply["items"]]
+    state, reply = talk(guide, state, "都不用")
+    assert [state["wishes"].get(i) for i in offered] == [False] * len(offered)
+
+
+@pytest.mark.parametrize(
+    ("opening", "text", "question", "option"),
+    [
+        ("我要办退休", "社保卡早就激活了,平时拿它取钱", "social_card", "card_active"),
+        ("我要办退休", "我想跟单位协商推迟两年再退", "retirement_type", "flexible_late"),
+        ("孩子刚出生要上户口", "还没扯证,先有的娃", "parents_marital_status", "unmarried"),
+        ("我爸去世了要办哪些手续", "他住房公积金账户里有钱没取出来", "housing_fund", "has_fund"),
+        ("失业了想领失业金", "我自己辞的", "leave_reason", "voluntary"),
+    ],
+)
+def test_situations_in_everyday_words(guide, opening: str, text: str, question: str, option: str) -> None:
+    state, reply = talk(guide, {}, opening)
+    state, reply = talk(guide, state, text)
+    assert state["answers"][question] == option
