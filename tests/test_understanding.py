@@ -351,3 +351,28 @@ def test_the_follow_up_wording_is_knowledge_checked_by_field(tmp_path: Path) -> 
         problems
     )
     assert any("dialogue.yaml: follow_up_texts.forms.mixed: " in p for p in problems), problems
+
+
+def test_the_validator_rejects_a_phrase_cut_at_a_clause_break(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    path = root / "bundles" / "marriage.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("synonyms: [初婚, 头婚", "synonyms: [初婚但是, 初婚, 头婚"), encoding="utf-8"
+    )
+    words = root / "dialogue.yaml"
+    words.write_text(
+        words.read_text(encoding="utf-8").replace("unbroken: [", "unbroken: [过户, "), encoding="utf-8"
+    )
+    problems = [str(p) for p in check(root)]
+    assert any("marriage.yaml" in p and "'初婚但是' is cut at a clause break" in p for p in problems), (
+        problems
+    )
+    assert any(p.startswith("knowledge/dialogue.yaml: unbroken[0]: ") for p in problems), problems
+
+
+def test_a_word_beginning_with_a_clause_break_is_no_break(guide) -> None:
+    state, reply = talk(guide, {}, "卖二手房,房子买了七八年了,卖家名下还有别的房")
+    assert state["answers"]["seller_holding"] == "five_not_only"
+    state, reply = talk(guide, {}, "买二手房,水电燃气暂时都不过户")
+    assert state["answers"]["utilities"] == "no_utilities"

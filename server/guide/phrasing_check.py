@@ -7,11 +7,12 @@ containing the other), unless one set of options contains the other (a narrower 
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable, Iterable
 
 from server.guide.followups import ANSWERS
-from server.guide.reading import canonical
+from server.guide.reading import canonical, clause_breaks, split_clauses
 from server.guide.schema import (
     FOLLOW_UP_PLACEHOLDERS,
     Bundle,
@@ -34,6 +35,14 @@ def check_dialogue_words(report: Report, file: str, words: DialogueWords) -> Non
         report(file, "follow_up_texts", "the follow-up answers' wording is missing")
     else:
         _check_follow_up_texts(report, file, words.follow_up_texts)
+    breaks = [canonical(b) for b in words.clause_breaks]
+    for index, word in enumerate(words.unbroken):
+        if not any(canonical(word).startswith(b) and canonical(word) != b for b in breaks):
+            report(
+                file,
+                f"unbroken[{index}]",
+                f"{word!r} does not begin with a clause break, so it keeps nothing",
+            )
     for index, word in enumerate(words.yes):
         if word in words.no:
             report(file, f"yes[{index}]", f"{word!r} is also a no word")
@@ -133,6 +142,18 @@ def _check_question(
             if part not in ids or part == option.id:
                 report(file, f"{where}.options[{o_index}].all_of[{a_index}]", f"no other option {part!r}")
     _check_overlaps(report, file, cues, {canonical(w) for w in words.negations})
+    _check_breaks(report, file, cues, clause_breaks(words))
+
+
+def _check_breaks(
+    report: Report, file: str, cues: Iterable[tuple[str, frozenset[str], str]], breaks: re.Pattern[str]
+) -> None:
+    """A message is cut into clauses at punctuation and clause breaks: a phrase that is cut never matches."""
+    for phrase, _, field in cues:
+        if phrase and split_clauses(phrase, breaks) != [phrase]:
+            report(
+                file, field, f"phrase {phrase!r} is cut at a clause break or punctuation: it can never match"
+            )
 
 
 def _check_range(report: Report, file: str, where: str, value: Range | None, quantities: set[str]) -> None:

@@ -83,6 +83,22 @@ class _Clause:
     taken: list[tuple[int, int]] = field(default_factory=list)  # spans of matched phrases
 
 
+def clause_breaks(words: DialogueWords) -> re.Pattern[str]:
+    """The clause breaks besides punctuation, each but where it begins an `unbroken` word ("不过户" is no
+    "不过", "还有贷款" no "还有")."""
+    alternatives = []
+    for word in sorted((canonical(b) for b in words.clause_breaks), key=len, reverse=True):
+        kept = sorted({canonical(u)[len(word) :] for u in words.unbroken if canonical(u).startswith(word)})
+        guard = f"(?!{'|'.join(re.escape(k) for k in kept)})" if kept else ""
+        alternatives.append(re.escape(word) + guard)
+    return re.compile("|".join(alternatives) or r"(?!)")
+
+
+def split_clauses(text: str, breaks: re.Pattern[str]) -> list[str]:
+    """A canonical text cut at punctuation and clause breaks, empty parts left out."""
+    return [c for part in _PUNCTUATION.split(text) for c in breaks.split(part) if c]
+
+
 def canonical(text: str) -> str:
     """Full-width to half-width and lower case, so data and messages compare alike."""
     return unicodedata.normalize("NFKC", text).lower()
@@ -112,16 +128,13 @@ class BundleReader:
             if entry.optional
             for phrase in entry.phrases
         ]
-        self._breaks = re.compile(
-            "|".join(re.escape(canonical(b)) for b in sorted(words.clause_breaks, key=len, reverse=True))
-            or r"(?!)"
-        )
+        self._breaks = clause_breaks(words)
 
     def read(self, text: str, today: dt.date, pending: str | None = None) -> Reading:
         """What `text` says about this bundle's questions and items, as of `today`. A number answering the
         `pending` question needs no cue ("三年多" to 持有多久): the question asked is the cue."""
         text = canonical(text)
-        clauses = [_Clause(c) for part in _PUNCTUATION.split(text) for c in self._breaks.split(part) if c]
+        clauses = [_Clause(c) for c in split_clauses(text, self._breaks)]
         evidence: list[Evidence] = []
         wishes: list[Wish] = []
         stated = [not any(form in c.text for form in self.words.question_forms) for c in clauses]

@@ -570,6 +570,7 @@ class DialogueWords(Frozen):
     question_ends: tuple[Text, ...] = ()  # 吗: a term right before one is asked about, not stated
     question_end_reach: int = Field(default=2, ge=0)
     clause_breaks: tuple[Text, ...] = ()  # besides punctuation: 但是, 不过 …
+    unbroken: tuple[Text, ...] = ()  # words that begin with a clause break but are none: 不过户, 还有贷款
     unsure: tuple[Text, ...] = ()  # 不清楚, 不知道
     yes: tuple[Text, ...] = ()  # a bare 是的/对/嗯 to the pending question
     no: tuple[Text, ...] = ()  # a bare 没有/不用/算了
