@@ -67,7 +67,7 @@ def test_heldout_suite_floor() -> None:
 
 @pytest.mark.parametrize(
     ("name", "count", "right", "questions", "understood", "switches"),
-    [("fresh", 36, 28, 1.3, 0.70, 2), ("fresh2", 42, 29, 1.9, 0.63, 2)],
+    [("fresh", 36, 29, 1.5, 0.68, 1), ("fresh2", 42, 29, 1.75, 0.69, 2)],
 )
 def test_fresh_suites_floor(
     name: str, count: int, right: int, questions: float, understood: float, switches: int
@@ -80,7 +80,10 @@ def test_fresh_suites_floor(
     spouses of the deceased, one HK/Taiwan permit shown for the other, and remarriage after a death
     read as after_death. Floors now, not blind any more; the materials' other names (`aliases`) made it
     25/36 and 26/42; one permit per side (港澳 or 台湾) 26/36 and 29/42; 结婚证 for a spouse of the
-    deceased 28/36."""
+    deceased 28/36; for a married buyer 29/36 (fresh2 1.69 questions, 70.0 %). Fresh's questions and
+    understood floors moved down once (1.22 -> 1.44, 72.1 % -> 69.2 %): housing_transfer-6 (a couple
+    selling, 老两口) no longer switches to enterprise_real_estate at the opening, and the seven
+    questions of its conversation now count where the switch counted none."""
     summary, results = run(DATA / f"{name}.jsonl", dt.date(2026, 12, 2))
     assert summary["scenarios"] == count
     assert summary["checklists_right"] >= right, [r.id for r in results if not r.checklist_right]

@@ -166,6 +166,20 @@ def test_a_spouse_of_the_deceased_proves_the_marriage_with_the_certificate(
     assert ("结婚证" in materials) is spouse, materials
 
 
+@pytest.mark.parametrize(
+    ("text", "married"),
+    [
+        ("我是买方,和老婆一起买的二手房,首套,90平,全款", True),
+        ("我是买方,还没结婚,首套,90平,全款", False),
+    ],
+)
+def test_a_married_buyer_brings_the_marriage_certificate(guide, text: str, married: bool) -> None:
+    state, reply = talk(guide, {}, text)
+    assert state["answers"]["buyer_marital"] == ("buyer_married" if married else "buyer_single")
+    materials = names(reply if reply["type"] == "checklist" else finish(guide, state, reply))
+    assert ("结婚证" in materials) is married, materials
+
+
 def test_a_foreign_party_brings_the_passport_and_the_authenticated_no_spouse_proof(guide) -> None:
     state, reply = talk(guide, {}, "男朋友是德国人,我们想在国内登记结婚,都是第一次结婚")
     assert state["answers"]["party_identity"] == "foreigner"
