@@ -1,6 +1,6 @@
 """The answer-reading measure (`server.guide.answer_eval`): free-text answers sent with their question
-pending. `tests/data/answers/phrasings_1.jsonl` was written blind to the code from the questions' text and
-options (training data, tuned on: a regression floor, not a blind figure)."""
+pending. `tests/data/answers/phrasings_*.jsonl` were written blind to the code from the questions' text and
+options (training data, tuned on: regression floors, not blind figures)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,22 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from server.guide import answer_eval
 from server.guide.eval import build_guide
 
 DAY = dt.date(2026, 12, 1)
 DATA = Path(__file__).resolve().parent / "data" / "answers"
-FLOOR = 0.85  # first measured 0.53 (whole file) before the phrasings work; 0.862 of the question lines after
+# (file, floor): first measured 0.53 and 0.58 before the phrasings work, 0.869 and 0.969 after
+FLOORS = [("phrasings_1.jsonl", 0.85), ("phrasings_2.jsonl", 0.95)]
 
 
-def test_answers_written_from_the_questions_are_read_right() -> None:
-    summary = answer_eval.summarize(answer_eval.run(DATA / "phrasings_1.jsonl", DAY))
-    assert summary["answers"] >= 500
-    assert summary["read_right"] >= FLOOR, summary
+@pytest.mark.parametrize(("name", "floor"), FLOORS)
+def test_answers_written_from_the_questions_are_read_right(name: str, floor: float) -> None:
+    summary = answer_eval.summarize(answer_eval.run(DATA / name, DAY))
+    assert summary["answers"] >= 450
+    assert summary["read_right"] >= floor, summary
 
 
 def test_a_wrong_label_is_read_wrong_and_skipped_lines_are_left_out(tmp_path: Path) -> None:
