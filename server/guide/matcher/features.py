@@ -7,6 +7,7 @@ confidence, the rule decision, the vetoes that fired and whether two bundles are
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -19,6 +20,7 @@ FEATURES_VERSION = 3  # bump when the features change: a ranker trained on other
 CHAR_NGRAMS = (1, 2, 3)
 LONG = 30  # characters: a story rather than a request
 MANY_CLAUSES = 4
+_LATIN = re.compile("[a-z]")
 GLOBAL_FEATURES = (
     "out_of_scope",
     "small_talk",
@@ -90,17 +92,17 @@ def dense_features(trace: Trace, slugs: Sequence[str], half_confidence: float) -
         "two_bundles_two_clauses": len(strong) >= 2 and len(distinct) >= 2,
         "two_errands": bool(trace.errands),
         "two_errands_linked": trace.linked,
-        "latin": any("a" <= c <= "z" for c in trace.normal),
+        "latin": _LATIN.search(trace.normal) is not None,
         "short": len(trace.normal) <= 4,
         "long": len(trace.normal) > LONG,
         "many_clauses": trace.normal.count(SEPARATOR) >= MANY_CLAUSES - 1,
     }
-    return [
-        *(confidence(evidence.get(slug, 0.0), half_confidence) for slug in slugs),
-        *(1.0 if committed == slug else 0.0 for slug in slugs),
-        *(1.0 if flags[name] else 0.0 for name in GLOBAL_FEATURES),
-        _errand_share(trace),
-    ]
+    return (
+        [confidence(evidence.get(slug, 0.0), half_confidence) for slug in slugs]
+        + [1.0 if committed == slug else 0.0 for slug in slugs]
+        + [1.0 if flags[name] else 0.0 for name in GLOBAL_FEATURES]
+        + [_errand_share(trace)]
+    )
 
 
 def _errand_share(trace: Trace) -> float:

@@ -111,7 +111,7 @@ class Ranker:
             self._intercept + np.asarray(dense_features(trace, model.slugs, self._half)) @ self._dense_coef
         )
         if counts:
-            rows = list(counts)
+            rows = np.fromiter(counts, np.intp, len(counts))
             values = np.asarray([1.0 + math.log(c) if c > 1 else 1.0 for c in counts.values()], np.float32)
             weighted = values * model.idf[rows]
             norm = float(np.sqrt(weighted.dot(weighted)))  # what np.linalg.norm computes, without its checks
