@@ -84,7 +84,11 @@ async def _open_resources(app: Sanic) -> None:
     settings: Settings = app.ctx.settings
     # Loading the knowledge builds the matcher and its ranker (CPU-bound): off the event loop.
     app.ctx.knowledge = app.ctx.preloaded_knowledge or await asyncio.get_running_loop().run_in_executor(
-        None, KnowledgeService, settings.knowledge_dir, settings.guide_match_memo_size
+        None,
+        KnowledgeService,
+        settings.knowledge_dir,
+        settings.guide_match_memo_size,
+        settings.guide_opening_memo_size,
     )
     app.ctx.kv = create_kv(settings.redis_url, settings.memory_kv_max_keys, settings.redis_key_prefix)
     await init_db(settings)

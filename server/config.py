@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     guide_ip_messages_per_minute: int = Field(default=120, ge=1)
     guide_ip_conversations_per_minute: int = Field(default=30, ge=1)
     guide_match_memo_size: int = Field(default=10_000, ge=0)  # match results remembered per worker
+    guide_opening_memo_size: int = Field(default=5_000, ge=0)  # first turns remembered per worker
     memory_kv_max_keys: int = Field(default=50_000, ge=100)  # the in-process kv (no REDIS_URL)
     request_timeout_seconds: float = Field(default=10, gt=0)  # headers; longest pause inside a body
 

@@ -13,10 +13,12 @@ from typing import cast
 from server.guide.knowledge import Knowledge, load_knowledge
 from server.guide.match_memo import MatchMemo
 from server.guide.matcher import Matcher
+from server.guide.opening_memo import OpeningMemo
 
 log = logging.getLogger("server.knowledge")
 
 MATCH_MEMO_SIZE = 10_000
+OPENING_MEMO_SIZE = 5_000
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Served:
     knowledge: Knowledge
     matcher: Matcher
     memo: MatchMemo  # in front of `matcher`, for this version only
+    openings: OpeningMemo  # first turns of conversations, through `memo`, for this version only
 
     @property
     def memoised_matcher(self) -> Matcher:
@@ -34,16 +37,20 @@ class Served:
 class KnowledgeService:
     """Holds the current `Served`; one per worker process."""
 
-    def __init__(self, root: Path, match_memo_size: int = MATCH_MEMO_SIZE) -> None:
+    def __init__(
+        self, root: Path, match_memo_size: int = MATCH_MEMO_SIZE, opening_memo_size: int = OPENING_MEMO_SIZE
+    ) -> None:
         self.root = root
         self.match_memo_size = match_memo_size
+        self.opening_memo_size = opening_memo_size
         self.current = self._build()
 
     def _build(self) -> Served:
         knowledge = load_knowledge(self.root)
         matcher = Matcher.from_knowledge(knowledge)
         memo = MatchMemo(matcher, knowledge.version, self.match_memo_size)
-        return Served(knowledge=knowledge, matcher=matcher, memo=memo)
+        openings = OpeningMemo(knowledge, cast(Matcher, memo), self.opening_memo_size)
+        return Served(knowledge=knowledge, matcher=matcher, memo=memo, openings=openings)
 
     def reload(self) -> str:
         """Load and validate again; swap only if valid. Returns the version now serving.

@@ -75,16 +75,24 @@ def test_a_knowledge_reload_starts_an_empty_memo_and_serves_the_new_knowledge(tm
     assert memo.match(text).slug == "marriage"
 
 
-def memo_hits(metrics_text: str) -> float:
-    found = re.search(r'^guide_match_memo_lookups_total\{outcome="hit"\} (\S+)$', metrics_text, re.M)
+def memo_hits(metrics_text: str, memo: str = "match") -> float:
+    found = re.search(rf'^guide_{memo}_memo_lookups_total\{{outcome="hit"\}} (\S+)$', metrics_text, re.M)
     return float(found.group(1)) if found else 0.0
 
 
-async def test_a_repeated_question_is_answered_from_the_memo_and_counted(api: httpx.AsyncClient) -> None:
-    before = memo_hits((await api.get("/metrics")).text)
-    first = await api.post(MESSAGES, json={"text": "我们俩下个月想去领结婚证，要带点啥"})
-    again = await api.post(MESSAGES, json={"text": "我们俩下个月想去领结婚证，要带点啥"})
-    assert first.status_code == again.status_code == 200
+async def test_a_repeated_question_is_answered_from_the_memos_and_counted(api: httpx.AsyncClient) -> None:
+    """The same opening again comes from the opening memo; written otherwise, the dialogue runs again and
+    its match comes from the match memo."""
+    text = "我们俩下个月想去领结婚证，要带点啥"
+    metrics = (await api.get("/metrics")).text
+    before = memo_hits(metrics), memo_hits(metrics, "opening")
+    first = await api.post(MESSAGES, json={"text": text})
+    again = await api.post(MESSAGES, json={"text": text})
+    otherwise = await api.post(MESSAGES, json={"text": f"  {text}？？"})
+    assert first.status_code == again.status_code == otherwise.status_code == 200
     assert first.json()["reply"] == again.json()["reply"]
-    assert first.json()["conversation_id"] != again.json()["conversation_id"]
-    assert memo_hits((await api.get("/metrics")).text) >= before + 1
+    assert first.json()["bundle"] == otherwise.json()["bundle"] == "marriage"
+    assert len({r.json()["conversation_id"] for r in (first, again, otherwise)}) == 3
+    metrics = (await api.get("/metrics")).text
+    assert memo_hits(metrics) >= before[0] + 1
+    assert memo_hits(metrics, "opening") >= before[1] + 1

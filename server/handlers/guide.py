@@ -21,7 +21,7 @@ from server.conversations import (
 )
 from server.errors import ApiError
 from server.guide.checklist import ChecklistError, build_checklist
-from server.guide.dialogue import DialogueError, Message, step
+from server.guide.dialogue import DialogueError, Message
 from server.handlers.bundles import knowledge_with
 from server.models import Conversation, Turn
 from server.privacy import mask_text
@@ -115,9 +115,7 @@ async def post_message(request: Request) -> HTTPResponse:
     if reply is None:
         served = request.app.ctx.knowledge.current
         try:
-            state, reply = step(
-                record.state, message, served.knowledge, served.memoised_matcher, today(settings.timezone)
-            )
+            state, reply = served.openings.step(record.state, message, today(settings.timezone))
         except DialogueError as exc:
             raise ApiError(422, exc.code, exc.message) from exc
         reply = await takeover.after_guide(intercept, reply)
