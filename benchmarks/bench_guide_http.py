@@ -9,12 +9,15 @@ request timed on the client). Each round starts a fresh server and runs, for `--
   common questions with Zipf weights (the k-th most common asked 1/k as often as the first), 20 % are
   phrasings sent once. The questions are the repo's own phrasings (ranker corpus, unseen test set).
 - **distinct**: every message is a text no earlier message had (a phrasing with an opener and a
-  closer, all different after canonicalisation), so no match can come from the memo.
+  closer, all different after canonicalisation), so nothing can come from the memos.
 
-Ratios are against the mean of the bare runs either side; the match memo's hit rate comes from the
-server's `/metrics`; median and p99 count only requests sent once every connection had its first
-answer (the opening requests are reported apart). `--profile DIR` also records the worker with py-spy
-(raw stacks) during each guide run of the first round; `benchmarks/profile_breakdown.py` buckets them.
+Ratios are against the mean of the bare runs either side; the hit rates of the opening memo (a
+repeated first turn) and of the match memo (a repeated text, written alike after canonicalisation,
+whose turn was not remembered) come from the server's `/metrics` (`GUIDE_OPENING_MEMO_SIZE=0` in the
+environment runs the server without the opening memo); median and p99 count only requests sent once
+every connection had its first answer (the opening requests are reported apart). `--profile DIR` also
+records the worker with py-spy (raw stacks) during each guide run of the first round;
+`benchmarks/profile_breakdown.py` buckets them.
 Only files in this repo are read.
 
     .venv/bin/python benchmarks/bench_guide_http.py [--seconds 10] [--rounds 2] [--connections 64]
