@@ -316,3 +316,9 @@ def test_situations_in_everyday_words(guide, opening: str, text: str, question: 
     state, reply = talk(guide, {}, opening)
     state, reply = talk(guide, state, text)
     assert state["answers"][question] == option
+
+
+def test_two_errands_are_offered_both_even_when_one_situation_is_told(guide) -> None:
+    state, reply = talk(guide, {}, "我老伴去世了，丧葬费要领，我自己这个月也到点退休了")
+    assert state.get("bundle") is None and reply["type"] == "clarify"
+    assert reply["two_errands"] and {o["id"] for o in reply["options"]} >= {"after_death", "retirement"}

@@ -509,17 +509,16 @@ class _Turn:
         unsure commit gives way to a candidate with that many questions told and more than any other's.
         """
         candidates = [c for c in result.candidates if c.slug in self.knowledge.bundles]
-        if len(candidates) < 2:
-            return None
+        if len(candidates) < 2 or result.two_errands:
+            return None  # two errands asked at once are offered both, never one taken silently
         committed = result.decision == "commit"
         if committed and candidates[0].score >= SITUATED_KEEP_AT:
             return None
         told = {c.slug: self._questions_told(c.slug, text) for c in candidates}
         best = max(candidates, key=lambda c: told[c.slug])
         others = max(n for slug, n in told.items() if slug != best.slug)
-        # Taking a bundle nobody committed to needs the others untouched; overriding an unsure commit
-        # needs only more of the best one's questions told ("老伴走了好几年 … 想领证, 她也离过婚").
-        alone = others == 0 if result.two_errands else others < told[best.slug]
+        # More of the best one's questions told than any other's ("老伴走了好几年 … 想领证, 她也离过婚").
+        alone = others < told[best.slug]
         enough = told[best.slug] >= SITUATED_QUESTIONS and alone
         return best if enough and (committed or best.score >= SITUATED_SUGGEST_AT) else None
 
