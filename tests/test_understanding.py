@@ -92,11 +92,12 @@ def test_numbers_and_ranges_pick_options(guide, text: str, question: str, option
 
 
 def test_numbers_are_read_in_words_and_digits(guide) -> None:
-    numerals = guide[0].dialogue.numerals
-    assert chinese_number("十八", numerals) == 18
-    assert chinese_number("三十多", numerals) == pytest.approx(33.3, abs=0.1)
-    assert chinese_number("两", numerals) == 2
-    assert chinese_number("多", numerals) is None
+    words = guide[0].dialogue
+    numerals, about = words.numerals, words.approximately
+    assert chinese_number("十八", numerals, about) == 18
+    assert chinese_number("三十多", numerals, about) == pytest.approx(33.3, abs=0.1)
+    assert chinese_number("两", numerals, about) == 2
+    assert chinese_number("多", numerals, about) is None
     found = stated_quantities("89平,2015年买的", guide[0].dialogue, DAY)
     assert ("floor_area", 89.0) in [(q, v) for q, v, _ in found]
     assert ("years_held", 11.0) in [(q, v) for q, v, _ in found]

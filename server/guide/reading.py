@@ -22,7 +22,6 @@ from server.guide.schema import Bundle, DialogueWords, Polarity, Quantity, Quest
 _PUNCTUATION = re.compile(r"[,，。.!！?？;；:：\n\r\t ~～…]+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 DECLINE_TAIL = 1  # "暂时不办了": one character (a particle) may follow a declining phrase
-APPROXIMATELY = "多"  # 三十多年: the one approximation word inside a written number
 
 
 @dataclass(frozen=True)
@@ -293,17 +292,18 @@ def _cues(question: Question) -> list[_Cue]:
 # --- numbers -------------------------------------------------------------------------------------
 
 
-def chinese_number(text: str, numerals: Mapping[str, float]) -> float | None:
+def chinese_number(text: str, numerals: Mapping[str, float], approximately: str = "") -> float | None:
     """三十多 → 33.3, 十八 → 18, 两 → 2, 1.5 → 1.5; None when `text` is no number.
 
-    多 after a unit adds a third of it (十多 ≈ 13): a citizen's "about" is closer to the low end.
+    The `approximately` character after a unit adds a third of it (十多 ≈ 13): a citizen's "about" is
+    closer to the low end.
     """
     if _NUMBER.fullmatch(text):
         return float(text)
     total = section = current = 0.0
     unit = 1.0
     for char in text:
-        if char == APPROXIMATELY:
+        if char == approximately:
             section += unit / 3
             continue
         value = numerals.get(char)
@@ -319,7 +319,7 @@ def chinese_number(text: str, numerals: Mapping[str, float]) -> float | None:
         else:
             current = value
     value = total + section + current
-    return value if text.strip(APPROXIMATELY) else None
+    return value if text.strip(approximately) else None
 
 
 def stated_quantities(
@@ -327,14 +327,14 @@ def stated_quantities(
 ) -> list[tuple[str, float, str]]:
     """(quantity, value, words) for every number stated with a quantity's unit and cue; the `asked`
     quantities need no cue."""
-    numerals = "".join(re.escape(k) for k in words.numerals) + APPROXIMATELY
+    numerals = "".join(re.escape(k) for k in words.numerals) + re.escape(words.approximately)
     number = re.compile(rf"\d+(?:\.\d+)?|[{numerals}]+")
     found = []
     for match in number.finditer(text):
         raw = match.group()
-        if not raw.strip(APPROXIMATELY):
+        if not raw.strip(words.approximately):
             continue
-        value = chinese_number(raw, words.numerals)
+        value = chinese_number(raw, words.numerals, words.approximately)
         if value is None:
             continue
         after = text[match.end() : match.end() + 6]
@@ -348,7 +348,9 @@ def stated_quantities(
             since = _since_year(raw, after, words.year_marker, quantity, today)
             if since is not None:
                 found.append((quantity.id, since, text[match.start() : match.end() + 4]))
-            elif _unit_after(after, quantity) and (quantity.id in asked or _cued(before, after, quantity)):
+            elif _unit_after(after, quantity, words.approximately) and (
+                quantity.id in asked or _cued(before, after, quantity)
+            ):
                 found.append((quantity.id, value, text[max(0, match.start() - 4) : match.end() + 2]))
     for word, years in words.relative_years.items():
         for at in _find_all(text, canonical(word)):
@@ -396,8 +398,8 @@ def _cued(before: str, after: str, quantity: Quantity) -> bool:
     return bool(_first(before, quantity.cues) or _first(after, quantity.after_cues))
 
 
-def _unit_after(after: str, quantity: Quantity) -> bool:
-    after = after.lstrip(APPROXIMATELY)
+def _unit_after(after: str, quantity: Quantity, approximately: str) -> bool:
+    after = after.lstrip(approximately)
     return any(after.startswith(canonical(u)) for u in quantity.units)
 
 

@@ -582,7 +582,8 @@ class DialogueWords(Frozen):
     new_errand: tuple[Text, ...] = ()  # 还想办, 要办啥: a message that asks about an errand
     reset: tuple[Text, ...] = ()
     fillers: tuple[Text, ...] = ()  # stripped from a short follow-up before comparing it with names
-    numerals: dict[str, float] = {}  # 一 → 1, 十 → 10, 万 → 10000, 多 → a third of the unit …
+    numerals: dict[str, float] = {}  # 一 → 1, 十 → 10, 万 → 10000 …
+    approximately: str = Field(default="", max_length=1)  # 多 in 三十多年: a third of the unit
     less_than: tuple[Text, ...] = ()  # 不满, 不到 right before a number: just under it
     more_than: tuple[Text, ...] = ()  # 超过: just over it
     year_marker: Text = "年"  # after a calendar year ("2015年买的")
