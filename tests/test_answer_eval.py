@@ -15,8 +15,8 @@ from server.guide.eval import build_guide
 
 DAY = dt.date(2026, 12, 1)
 DATA = Path(__file__).resolve().parent / "data" / "answers"
-# (file, floor): first measured 0.53 and 0.58 before the phrasings work, 0.869 and 0.969 after
-FLOORS = [("phrasings_1.jsonl", 0.85), ("phrasings_2.jsonl", 0.95)]
+# (file, floor): first measured 0.53, 0.58 and 0.70 before the phrasings work, 0.873, 0.969 and 0.804 after
+FLOORS = [("phrasings_1.jsonl", 0.85), ("phrasings_2.jsonl", 0.95), ("phrasings_3.jsonl", 0.78)]
 
 
 @pytest.mark.parametrize(("name", "floor"), FLOORS)

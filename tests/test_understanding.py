@@ -377,3 +377,12 @@ def test_a_word_beginning_with_a_clause_break_is_no_break(guide) -> None:
     assert state["answers"]["seller_holding"] == "five_not_only"
     state, reply = talk(guide, {}, "买二手房,水电燃气暂时都不过户")
     assert state["answers"]["utilities"] == "no_utilities"
+
+
+def test_a_lone_digit_reads_as_its_word_and_slang_negations_negate(guide) -> None:
+    state, reply = talk(guide, {}, "二手房过户,我是买房的,第2套,九十平")
+    assert state["narrowed"].get("buyer_home") == ["second_small"] or state["answers"].get("buyer_home") == (
+        "second_small"
+    )
+    state, reply = talk(guide, {}, "孩子刚出生要上户口,我俩木有结婚登记")
+    assert state["answers"]["parents_marital_status"] == "unmarried"

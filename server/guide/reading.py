@@ -98,6 +98,17 @@ def split_clauses(text: str, breaks: re.Pattern[str]) -> list[str]:
     return [c for part in _PUNCTUATION.split(text) for c in breaks.split(part) if c]
 
 
+_LONE_DIGIT = re.compile(r"(?<![\d.])\d(?![\d.])")
+
+
+def spell_lone_digits(text: str, spelled: Mapping[str, str]) -> str:
+    """A digit standing alone is written as a word ("第1套" → "第一套", "0套" → "零套"), so phrases written
+    in characters match it; numbers of two digits and more (128平, 2019年) are left as they are."""
+    if not spelled:
+        return text
+    return _LONE_DIGIT.sub(lambda m: spelled.get(m.group(), m.group()), text)
+
+
 def canonical(text: str) -> str:
     """Full-width to half-width and lower case, so data and messages compare alike."""
     return unicodedata.normalize("NFKC", text).lower()
@@ -132,7 +143,7 @@ class BundleReader:
     def read(self, text: str, today: dt.date, pending: str | None = None) -> Reading:
         """What `text` says about this bundle's questions and items, as of `today`. A number answering the
         `pending` question needs no cue ("三年多" to 持有多久): the question asked is the cue."""
-        text = canonical(text)
+        text = spell_lone_digits(canonical(text), self.words.lone_digits)
         clauses = [_Clause(c) for c in split_clauses(text, self._breaks)]
         evidence: list[Evidence] = []
         wishes: list[Wish] = []

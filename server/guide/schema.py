@@ -584,6 +584,7 @@ class DialogueWords(Frozen):
     fillers: tuple[Text, ...] = ()  # stripped from a short follow-up before comparing it with names
     numerals: dict[str, float] = {}  # 一 → 1, 十 → 10, 万 → 10000 …
     approximately: str = Field(default="", max_length=1)  # 多 in 三十多年: a third of the unit
+    lone_digits: dict[str, Text] = {}  # a digit standing alone read as a word: 1 → 一 (第1套 = 第一套)
     less_than: tuple[Text, ...] = ()  # 不满, 不到 right before a number: just under it
     more_than: tuple[Text, ...] = ()  # 超过: just over it
     year_marker: Text = "年"  # after a calendar year ("2015年买的")
