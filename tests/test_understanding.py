@@ -384,5 +384,6 @@ def test_a_lone_digit_reads_as_its_word_and_slang_negations_negate(guide) -> Non
     assert state["narrowed"].get("buyer_home") == ["second_small"] or state["answers"].get("buyer_home") == (
         "second_small"
     )
-    state, reply = talk(guide, {}, "孩子刚出生要上户口,我俩木有结婚登记")
+    state, reply = talk(guide, {}, "孩子刚出生要上户口")
+    state, reply = talk(guide, state, "我俩木有结婚登记")
     assert state["answers"]["parents_marital_status"] == "unmarried"
