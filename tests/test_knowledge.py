@@ -316,6 +316,14 @@ def break_alias_repeated(root: Path) -> None:
     edit(root, "materials/marriage.yaml", lambda ms: ms[1].update(aliases=["双人照", "双人照"]))
 
 
+def break_born_in_year(root: Path) -> None:
+    edit(root, "retirement_age.yaml", lambda r: r["wording"]["born_in_year"].append("年出生"))
+
+
+def break_checklist_texts(root: Path) -> None:
+    edit(root, "dialogue.yaml", lambda d: d.pop("checklist_texts"))
+
+
 def break_meta(root: Path) -> None:
     (root / "meta.yaml").unlink()
 
@@ -465,6 +473,22 @@ CASES: list[tuple[str, Callable[[Path], None], str, Callable[[Path], str], str]]
         "materials/marriage.yaml",
         lambda r: "materials[1].aliases[1]",
         "repeats this material's name",
+    ),
+    (
+        "born_in_year",
+        break_born_in_year,
+        "retirement_age.yaml",
+        lambda r: (
+            f"wording.born_in_year[{len(read(r, 'retirement_age.yaml')['wording']['born_in_year']) - 1}]"
+        ),
+        "needs {year} once",
+    ),
+    (
+        "checklist_texts",
+        break_checklist_texts,
+        "dialogue.yaml",
+        lambda r: "checklist_texts",
+        "wording is missing",
     ),
     ("meta", break_meta, "meta.yaml", lambda r: "(file)", "file is missing"),
 ]

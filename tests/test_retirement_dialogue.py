@@ -86,3 +86,22 @@ def test_birth_month_and_sex_with_retirement_are_answered_unasked(guide) -> None
     state, reply = talk(guide, {}, "我是1975年6月出生的男职工,要办退休")
     assert state["bundle"] == "retirement" and reply["type"] == "answer"
     assert reply["retirement_date"]["retirement_month"] == "2038-02"
+
+
+@pytest.mark.parametrize(
+    ("text", "birth"),
+    [("一九七〇年十二月出生", "1970-12"), ("我是七五年六月的", "1975-06"), ("1982.3", "1982-03")],
+)
+def test_a_birth_month_in_chinese_numerals_or_digits_is_read(guide, text: str, birth: str) -> None:
+    state, reply = talk(guide, {}, "我是男的,什么时候能退休")
+    assert reply["question_id"] == "retirement_date.birth"
+    state, reply = talk(guide, state, text)
+    assert reply["type"] == "answer" and reply["retirement_date"]["birth"] == birth, reply
+
+
+def test_the_original_age_alone_answers_the_track_in_words_or_digits(guide) -> None:
+    for said, track in [("五十五", "female_worker_55"), ("原来是50岁", "female_worker_50")]:
+        state, reply = talk(guide, {}, "我是女的,1980年5月出生,什么时候能退休")
+        assert reply["question_id"] == "retirement_date.track"
+        state, reply = talk(guide, state, said)
+        assert state["retirement_date"]["track"] == track, said

@@ -15,8 +15,11 @@ from typing import Any, TypeVar
 
 from server.guide.knowledge import Knowledge
 from server.guide.schema import (
+    CALENDAR_DAYS_A_WEEK,
+    WORKING_DAYS_A_WEEK,
     ApplicantDeadline,
     Bundle,
+    ChecklistTexts,
     Dated,
     Item,
     MaterialChange,
@@ -200,6 +203,7 @@ def _combined_form(forms: set[MaterialForm]) -> str:
 
 def merge_materials(knowledge: Knowledge, needs: Sequence[_Need]) -> list[dict[str, Any]]:
     """Each material once, in first-needed order: who needs it, form, copies, whether it can be skipped."""
+    texts = texts_of(knowledge)
     grouped: dict[str, list[_Need]] = {}
     for need in needs:
         grouped.setdefault(need.material, []).append(need)
@@ -218,7 +222,7 @@ def merge_materials(knowledge: Knowledge, needs: Sequence[_Need]) -> list[dict[s
                 "copies": max(n.copies for n in group),
                 "required": any(n.required for n in group),
                 "can_skip": waivable,
-                "skip_reason": _skip_reason(waivable, material.shared_data, material.e_license),
+                "skip_reason": _skip_reason(waivable, material.shared_data, material.e_license, texts),
                 "e_license": material.e_license,
                 "shared_data": material.shared_data,
                 "needed_by": [
@@ -237,15 +241,15 @@ def merge_materials(knowledge: Knowledge, needs: Sequence[_Need]) -> list[dict[s
     return merged
 
 
-def _skip_reason(waivable: bool, shared_data: bool, e_license: bool) -> str | None:
+def _skip_reason(waivable: bool, shared_data: bool, e_license: bool, texts: ChecklistTexts) -> str | None:
     """Why a material can be left at home, in words, when it can."""
     if not waivable:
         return None
     if shared_data:
-        return "部门间数据共享核验,无需提交"
+        return texts.skip_shared_data
     if e_license:
-        return "可用电子证照代替"
-    return "联办时由部门间信息共享,无需另交"
+        return texts.skip_e_license
+    return texts.skip_joint_office
 
 
 # --- steps -----------------------------------------------------------------------------------
@@ -298,22 +302,27 @@ def _dump(model: Any) -> dict[str, Any]:
     return model.model_dump(mode="json", exclude_none=True)
 
 
-def _time_limit(limit: TimeLimit) -> dict[str, Any]:
+def texts_of(knowledge: Knowledge) -> ChecklistTexts:
+    """The checklist's wording (stand-ins in partial knowledge)."""
+    return knowledge.dialogue.checklist_texts or ChecklistTexts.missing()
+
+
+def _time_limit(limit: TimeLimit, texts: ChecklistTexts) -> dict[str, Any]:
     """An item's time limit with its unit and its figure in working days (approximate if converted)."""
     return {
         **_dump(limit),
         "days": limit.days(),
-        "unit": limit.unit(),
+        "unit": texts.unit(limit.calendar_days),
         "working_days": limit.working_days(),
         "approximate": limit.approximate(),
     }
 
 
-def _applicant_deadline(deadline: ApplicantDeadline) -> dict[str, Any]:
+def _applicant_deadline(deadline: ApplicantDeadline, texts: ChecklistTexts) -> dict[str, Any]:
     """A deadline the applicant must meet, with the unit of its days when it gives any."""
     dumped = _dump(deadline)
     if deadline.days is not None:
-        dumped["unit"] = "自然日" if deadline.calendar_days else "工作日"
+        dumped["unit"] = texts.unit(deadline.calendar_days)
     return dumped
 
 
@@ -325,20 +334,24 @@ def _step(knowledge: Knowledge, item_id: str, chosen: set[str], day: dt.date) ->
         "name": item.name,
         "department": item.department,
         "requires": [r for r in item.requires if r in chosen],
-        "time_limit": _time_limit(item.time_limit),
+        "time_limit": _time_limit(item.time_limit, texts_of(knowledge)),
         "channels": _dump(item.channels),
         "result": item.result,
         "fees": [_dump(fee) for fee in in_force(item.fees, day)],
     }
     if item.applicant_deadline is not None:
-        step["applicant_deadline"] = _applicant_deadline(item.applicant_deadline)
+        step["applicant_deadline"] = _applicant_deadline(item.applicant_deadline, texts_of(knowledge))
     return step
 
 
 def _deadlines(knowledge: Knowledge, items: Sequence[str]) -> list[dict[str, Any]]:
     """办理时限提醒: the applicant deadlines of the selected items, in item order."""
     return [
-        {"item": i, "item_name": knowledge.items[i].name, **_applicant_deadline(deadline)}
+        {
+            "item": i,
+            "item_name": knowledge.items[i].name,
+            **_applicant_deadline(deadline, texts_of(knowledge)),
+        }
         for i in items
         if (deadline := knowledge.items[i].applicant_deadline) is not None
     ]
@@ -349,16 +362,17 @@ def _total_time_limit(
 ) -> dict[str, Any]:
     """The critical path's length in working days, approximate when calendar days were converted."""
     approximate = any(knowledge.items[i].time_limit.approximate() for i in chain)
+    texts = texts_of(knowledge)
     summary: dict[str, Any] = {
         "total_working_days": total,
-        "unit": "工作日",
+        "unit": texts.working_days,
         "approximate": approximate,
         "critical_path": chain,
         "varies_by_locality": any(knowledge.items[i].time_limit.varies_by_locality for i in items),
     }
     if approximate:
-        summary["note"] = (
-            "合计按工作日计,为约数:路径上有以自然日计的时限,已按每7个自然日折合5个工作日(向上取整)换算"
+        summary["note"] = texts.approximate_total.format(
+            calendar=CALENDAR_DAYS_A_WEEK, working=WORKING_DAYS_A_WEEK
         )
     return summary
 

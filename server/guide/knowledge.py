@@ -21,9 +21,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from server.guide.contract import CONTRACT_KINDS, CONTRACT_SLUGS
-from server.guide.phrasing_check import check_bundle_phrasings, check_dialogue_words
+from server.guide.phrasing_check import check_bundle_phrasings, check_dialogue_words, placeholders
 from server.guide.schema import (
     Bundle,
+    ChecklistTexts,
     Dated,
     Department,
     DialogueWords,
@@ -536,6 +537,14 @@ def _check_retirement(reader: _Reader, file: str, rules: RetirementRules) -> Non
     for sex in ("male", "female"):
         if not any(track.sex == sex for track in rules.tracks):
             reader.report(file, "tracks", f"no track for sex {sex!r}")
+    wording = rules.wording
+    for index, template in enumerate(wording.born_in_year):
+        if template.count("{year}") != 1 or placeholders(template) != {"year"}:
+            reader.report(
+                file, f"wording.born_in_year[{index}]", "needs {year} once and no other placeholder"
+            )
+    if (used := placeholders(wording.ask_birth_month)) is None or not used <= {"year"}:
+        reader.report(file, "wording.ask_birth_month", "the only placeholder is {year}")
 
 
 def _check_fields(reader: _Reader, fields: _Catalogue, items: _Catalogue) -> None:
@@ -736,7 +745,9 @@ def _item_guide(knowledge: Knowledge, item: Item, day: dt.date) -> dict[str, Any
         "materials": [_material_use(knowledge, use) for use in _in_force(item.materials, day)],
         "time_limit": {
             **_dump(item.time_limit),
-            "unit": item.time_limit.unit(),
+            "unit": (knowledge.dialogue.checklist_texts or ChecklistTexts.missing()).unit(
+                item.time_limit.calendar_days
+            ),
             "working_days": item.time_limit.working_days(),
         },
         "applicant_deadline": _dump(item.applicant_deadline) if item.applicant_deadline else None,

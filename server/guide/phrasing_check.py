@@ -35,6 +35,14 @@ def check_dialogue_words(report: Report, file: str, words: DialogueWords) -> Non
         report(file, "follow_up_texts", "the follow-up answers' wording is missing")
     else:
         _check_follow_up_texts(report, file, words.follow_up_texts)
+    if words.checklist_texts is None:
+        report(file, "checklist_texts", "the checklist's wording is missing")
+    else:
+        used = placeholders(words.checklist_texts.approximate_total)
+        if used is None or used - {"calendar", "working"}:
+            report(
+                file, "checklist_texts.approximate_total", "placeholders are only {calendar} and {working}"
+            )
     breaks = [canonical(b) for b in words.clause_breaks]
     for index, word in enumerate(words.unbroken):
         if not any(canonical(word).startswith(b) and canonical(word) != b for b in breaks):
@@ -77,16 +85,23 @@ def check_dialogue_words(report: Report, file: str, words: DialogueWords) -> Non
             report(file, f"numerals.{key}", "a numeral is one character with a value >= 0")
 
 
+def placeholders(template: str) -> set[str] | None:
+    """The `{names}` a template fills in; None when it is no template (unbalanced braces)."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError:
+        return None
+
+
 def _check_follow_up_texts(report: Report, file: str, texts: FollowUpTexts) -> None:
     """Every template names only its own placeholders; every material form has a name."""
     for field in FollowUpTexts.model_fields:
         value = getattr(texts, field)
         if not isinstance(value, str):
             continue
-        try:
-            used = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
-        except ValueError as exc:
-            report(file, f"follow_up_texts.{field}", f"not a template: {exc}")
+        used = placeholders(value)
+        if used is None:
+            report(file, f"follow_up_texts.{field}", "not a template: unbalanced braces")
             continue
         unknown = used - FOLLOW_UP_PLACEHOLDERS.get(field, frozenset())
         if unknown:

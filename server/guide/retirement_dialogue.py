@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from typing import Any
+
+import cn2an
 
 from server.guide.retirement_age import (
     RetirementAgeError,
@@ -20,25 +23,14 @@ from server.guide.retirement_age import (
     retirement_date,
     tracks_for,
 )
-from server.guide.schema import RetirementRules
+from server.guide.schema import RetirementRules, RetirementWording
 
 STATE_KEY = "retirement_date"
 QUESTION_PREFIX = "retirement_date."
 BUNDLE = "retirement"
-SEX_LABELS = {"male": "男职工", "female": "女职工"}
-_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
-_CN_MONTHS = {"十二": 12, "十一": 11, "十": 10} | {c: i for i, c in enumerate("一二三四五六七八九", 1)}
-_BIRTH_FULL = re.compile(r"(?<!\d)(\d{4}|\d{2})\s*(?:年|\.|/|-)\s*(\d{1,2})(?!\d)\s*(?:月|份)?")
-_BIRTH_CHINESE = re.compile(r"([〇零一二三四五六七八九]{2,4})年([一二三四五六七八九十]{1,3})月")
-_YEAR_ONLY = re.compile(r"(?:(?<!\d)(\d{4}|\d{2})\s*年(?:出生|生的|生人|生)|是(\d{4}|\d{2})年的)")
-_MONTH_ONLY = re.compile(r"^\D*?(\d{1,2}|十二|十一|十|[一二三四五六七八九])\s*(?:月|月份)\D*$")
-# When the track was just asked, the original age alone answers it (checked longest first).
-_TRACK_BY_AGE = (
-    ("五十五", "female_worker_55"),
-    ("55", "female_worker_55"),
-    ("五十", "female_worker_50"),
-    ("50", "female_worker_50"),
-)
+SEXES = ("male", "female")
+_YEAR = r"(\d{4}|\d{2})"
+_DIGITS = re.compile(r"\d+")
 
 
 def owns(question_id: str) -> bool:
@@ -70,16 +62,16 @@ def respond(
             "birth" in found and "sex" in found and any(word in (text or "") for word in rules.wording.topic)
         )
         if not (asks or gives_all) and not (
-            facts and found and (known.get("asking") or _is_follow_up(text or ""))
+            facts and found and (known.get("asking") or _is_follow_up(text or "", rules))
         ):
             return None
     known.update(found)
     return _next(known, found, rules, today)
 
 
-def _is_follow_up(text: str) -> bool:
+def _is_follow_up(text: str, rules: RetirementRules) -> bool:
     """A short 'what if' after an answer: '女工人呢', '那1976年的呢'."""
-    return text.rstrip("?？。 ").endswith(("呢", "吗", "呀"))
+    return text.rstrip("?？。 ").endswith(rules.wording.follow_up_ends)
 
 
 def _from_answer(known: dict[str, Any], question_id: str, option_id: str, rules: RetirementRules) -> dict:
@@ -87,7 +79,7 @@ def _from_answer(known: dict[str, Any], question_id: str, option_id: str, rules:
     fact = question_id.removeprefix(QUESTION_PREFIX)
     if fact != known.get("asking"):
         raise RetirementAgeError("question_not_asked", f"Question '{question_id}' is not pending.")
-    if fact == "sex" and option_id in SEX_LABELS:
+    if fact == "sex" and option_id in SEXES:
         return {"sex": option_id}
     if fact == "track" and option_id in {t.id for t in tracks_for(rules, known.get("sex", ""))}:
         return {"track": option_id}
@@ -107,19 +99,32 @@ def _from_text(text: str, known: dict[str, Any], rules: RetirementRules, today: 
     female = any(term in text for term in wording.female_terms)
     asking = known.get("asking")
     if asking == "sex" and not (male or female):
-        male, female = "男" in text and "女" not in text, "女" in text and "男" not in text
+        marks = wording.sex_marks
+        male = marks.male in text and marks.female not in text
+        female = marks.female in text and marks.male not in text
     if male != female:
         found["sex"] = "male" if male else "female"
-    birth = _birth(text, known.get("birth_year"), today)
+    digits = _with_digits(text)
+    birth = _birth(digits, known.get("birth_year"), wording, today)
     if isinstance(birth, YearMonth):
         found["birth"] = str(birth)
     elif isinstance(birth, int):
         found["birth_year"] = birth
-    track = _track(text, rules, asking == "track")
+    track = _track(text, digits, rules, known.get("sex") if asking == "track" else None)
     if track:
         found["track"] = track
         found.setdefault("sex", next(t.sex for t in rules.tracks if t.id == track))
     return found
+
+
+def _with_digits(text: str) -> str:
+    """The text with its Chinese numerals as digits (一九七五年六月 -> 1975年6月, 五十五 -> 55), by cn2an."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cn2an warns on a numeral it leaves as it is (万一)
+        try:
+            return str(cn2an.transform(text, "cn2an"))
+        except (ValueError, KeyError):
+            return text
 
 
 def _year(digits: str, today: dt.date) -> int | None:
@@ -130,35 +135,45 @@ def _year(digits: str, today: dt.date) -> int | None:
     return year if 1930 <= year <= today.year - 14 else None
 
 
-def _birth(text: str, known_year: int | None, today: dt.date) -> YearMonth | int | None:
-    """Birth as a month, or a bare year (the month still to ask), from '1975年6月', '七五年六月', '75年的'."""
-    for match in _BIRTH_FULL.finditer(text):
+def _alternatives(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _birth(
+    text: str, known_year: int | None, wording: RetirementWording, today: dt.date
+) -> YearMonth | int | None:
+    """Birth as a month, or a bare year (the month still to ask), from '1975年6月', '75年的' (digits)."""
+    full = rf"(?<!\d){_YEAR}\s*(?:{_alternatives(wording.birth_separators)})\s*(\d{{1,2}})(?!\d)"
+    for match in re.finditer(full, text):
         year, month = _year(match.group(1), today), int(match.group(2))
         if year and 1 <= month <= 12:
             return YearMonth(year, month)
-    for match in _BIRTH_CHINESE.finditer(text):
-        spelt_year = _year("".join(_DIGITS[c] for c in match.group(1)), today)
-        spelt_month = _CN_MONTHS.get(match.group(2))
-        if spelt_year and spelt_month:
-            return YearMonth(spelt_year, spelt_month)
-    if (only := _YEAR_ONLY.search(text)) and (year := _year(only.group(1) or only.group(2), today)):
-        return year
-    if known_year and (month_only := _MONTH_ONLY.match(text.strip())):
-        raw = month_only.group(1)
-        month = int(raw) if raw.isdigit() else _CN_MONTHS[raw]
+    for template in wording.born_in_year:
+        before, _, after = template.partition("{year}")
+        pattern = rf"{re.escape(before)}(?<!\d){_YEAR}\s*{re.escape(after)}"
+        if (only := re.search(pattern, text)) and (year := _year(only.group(1), today)):
+            return year
+    month_only = rf"^\D*?(\d{{1,2}})\s*(?:{_alternatives(wording.month_marks)})\D*$"
+    if known_year and (month_said := re.match(month_only, text.strip())):
+        month = int(month_said.group(1))
         if 1 <= month <= 12:
             return YearMonth(known_year, month)
     return None
 
 
-def _track(text: str, rules: RetirementRules, asked: bool) -> str | None:
-    """A track named by its terms, or, when just asked, by the original age alone ('50', '五十五')."""
+def _track(text: str, digits: str, rules: RetirementRules, asked_of: str | None) -> str | None:
+    """A track named by its terms, or, when just asked (`asked_of` the sex), by the original age alone
+    ('50', '五十五')."""
     for track in rules.tracks:
         if any(term in text for term in track.terms):
             return track.id
-    if asked:
-        return next((track_id for number, track_id in _TRACK_BY_AGE if number in text), None)
-    return None
+    if asked_of is None:
+        return None
+    ages = {int(n) for n in _DIGITS.findall(digits)}
+    own = tracks_for(rules, asked_of)
+    return next(
+        (t.id for t in own if t.original_age_months % 12 == 0 and t.original_age_months // 12 in ages), None
+    )
 
 
 def _understood(found: dict[str, Any], rules: RetirementRules) -> list[dict[str, str]]:
@@ -169,7 +184,7 @@ def _understood(found: dict[str, Any], rules: RetirementRules) -> list[dict[str,
             {
                 "question_id": QUESTION_PREFIX + "sex",
                 "option_id": found["sex"],
-                "label": SEX_LABELS[found["sex"]],
+                "label": getattr(rules.wording.sex_labels, found["sex"]),
             }
         )
     if "birth" in found:
@@ -212,13 +227,13 @@ def _next(
         known.pop("track")  # a track of the other sex, from before the sex was corrected
     if "sex" not in known:
         known["asking"] = "sex"
-        options = [{"id": sex, "label": label} for sex, label in SEX_LABELS.items()]
+        options = [{"id": sex, "label": getattr(wording.sex_labels, sex)} for sex in SEXES]
         return known, _question("sex", wording.ask_sex, options, understood)
     if "birth" not in known:
         known["asking"] = "birth"
         text = wording.ask_birth
         if known.get("birth_year"):
-            text = f"您是{known['birth_year']}年几月出生的?"
+            text = wording.ask_birth_month.format(year=known["birth_year"])
         return known, _question("birth", text, [], understood)
     own = tracks_for(rules, known["sex"])
     if "track" not in known and len(own) > 1:

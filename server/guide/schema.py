@@ -155,9 +155,13 @@ class MaterialUse(Dated):
 # --- items -----------------------------------------------------------------------------------
 
 
+CALENDAR_DAYS_A_WEEK = 7
+WORKING_DAYS_A_WEEK = 5
+
+
 def calendar_to_working_days(days: int) -> int:
     """Working days a citizen should plan for `days` calendar days, rounded up: ceil(days × 5 / 7)."""
-    return -(-days * 5 // 7)
+    return -(-days * WORKING_DAYS_A_WEEK // CALENDAR_DAYS_A_WEEK)
 
 
 class TimeLimit(Frozen):
@@ -183,10 +187,6 @@ class TimeLimit(Frozen):
             if days is not None:
                 return days
         return 0
-
-    def unit(self) -> str:
-        """工作日 or 自然日, the unit of the figures."""
-        return "自然日" if self.calendar_days else "工作日"
 
     def working_days(self) -> int:
         """`days()` in working days; calendar days are converted conservatively (rounded up)."""
@@ -426,15 +426,34 @@ class Flexibility(Frozen):
     max_late_months: int = Field(ge=0)
 
 
+class BySex(Frozen):
+    """One wording for each sex."""
+
+    male: Text
+    female: Text
+
+
 class RetirementWording(Frozen):
-    """How people ask about their retirement date, and what the guide asks back."""
+    """How people ask about their retirement date, and what the guide asks back.
+
+    Numbers are read after Chinese numerals are turned into digits (七五年六月 -> 75年6月), so the
+    patterns here only say what stands around the digits.
+    """
 
     ask: tuple[Text, ...] = Field(min_length=1)  # phrasings that ask when one may retire
     topic: tuple[Text, ...] = Field(min_length=1)  # words of the topic: with birth month and sex, answer
     male_terms: tuple[Text, ...] = Field(min_length=1)
     female_terms: tuple[Text, ...] = Field(min_length=1)
+    sex_labels: BySex  # the sex question's option labels (男职工 / 女职工)
+    sex_marks: BySex  # when the sex was just asked, the one character that answers it (男 / 女)
+    birth_separators: tuple[Text, ...] = Field(min_length=1)  # between birth year and month: 年 . / -
+    month_marks: tuple[Text, ...] = Field(min_length=1)  # after a month: 月份, 月
+    # A bare birth year, the month still to ask: `{year}` stands for its 2 or 4 digits ("{year}年出生").
+    born_in_year: tuple[Text, ...] = Field(min_length=1)
+    follow_up_ends: tuple[Text, ...] = ()  # a short message ending so asks "what if": 女工人呢, 那1976年的呢
     ask_sex: Text
     ask_birth: Text
+    ask_birth_month: Text  # {year}: the year already told
     ask_track: Text
     track_help: Text
 
@@ -489,6 +508,27 @@ class DialogueReplies(Frozen):
     items: Text
     others: Text  # how `understood_items` names "every other optional item"
     all_optional: Text  # … and the whole choice
+
+
+class ChecklistTexts(Frozen):
+    """The checklist's own words (`checklist_texts` in `knowledge/dialogue.yaml`)."""
+
+    skip_shared_data: Text  # why a material can stay at home: departments fetch it by data sharing
+    skip_e_license: Text  # … an electronic licence replaces it
+    skip_joint_office: Text  # … the joint office shares it between departments
+    working_days: Text  # the unit 工作日
+    calendar_days: Text  # the unit 自然日
+    # The total is approximate: {calendar} calendar days were counted as {working} working days.
+    approximate_total: Text
+
+    def unit(self, calendar_days: bool) -> str:
+        """The unit of a limit's or deadline's days."""
+        return self.calendar_days if calendar_days else self.working_days
+
+    @classmethod
+    def missing(cls) -> ChecklistTexts:
+        """Stand-ins when the file lacks them (partial knowledge: the check has reported it)."""
+        return cls.model_validate(dict.fromkeys(cls.model_fields, "-"))
 
 
 class FollowUpTexts(Frozen):
@@ -595,6 +635,7 @@ class DialogueWords(Frozen):
     follow_ups: tuple[FollowUp, ...] = ()
     replies: DialogueReplies | None = None  # required in the file; None only in partial knowledge
     follow_up_texts: FollowUpTexts | None = None  # required in the file; None only in partial knowledge
+    checklist_texts: ChecklistTexts | None = None  # required in the file; None only in partial knowledge
 
 
 class Review(Frozen):
