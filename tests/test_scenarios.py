@@ -40,10 +40,10 @@ def test_dev_suite_floor() -> None:
     assert summary["scenarios"] == 24
     # 17 with the rule matcher; 16 since the learned ranker (an answer naming a pension is read as a new
     # retirement errand in after_death-2); 19 after the issue-12 dialogue work (0.54 questions, all
-    # answers understood)
-    assert summary["checklists_right"] >= 18, [r.id for r in results if not r.checklist_right]
-    assert summary["questions_per_scenario"] <= 1.0
-    assert summary["answers_understood"] >= 0.85
+    # answers understood); 20 since the never-employed graduate needs no termination paper
+    assert summary["checklists_right"] >= 20, [r.id for r in results if not r.checklist_right]
+    assert summary["questions_per_scenario"] <= 0.7
+    assert summary["answers_understood"] >= 0.95
 
 
 def test_heldout_suite_floor() -> None:
@@ -56,18 +56,19 @@ def test_heldout_suite_floor() -> None:
 
     Tuned on since the issue-12 dialogue work (official names of papers, the other parent of a newborn,
     the buyer's or seller's side, burial, declining clauses, planned days): 31/32, 1.5 questions, 78.7 %
-    understood; the floor keeps most of that."""
+    understood; the floor keeps most of that. 32/32, 1.56 questions, 81.6 % with this session's
+    dialogue work (aliases, one permit per side, 结婚证 for spouses and married buyers)."""
     summary, results = run(DATA / "heldout.jsonl", dt.date(2026, 12, 1))
     assert summary["scenarios"] == 32
-    assert summary["checklists_right"] >= 29, [r.id for r in results if not r.checklist_right]
-    assert summary["questions_per_scenario"] <= 1.8
-    assert summary["answers_understood"] >= 0.77
+    assert summary["checklists_right"] >= 32, [r.id for r in results if not r.checklist_right]
+    assert summary["questions_per_scenario"] <= 1.6
+    assert summary["answers_understood"] >= 0.81
     assert summary["bundle_switches"] == 0
 
 
 @pytest.mark.parametrize(
     ("name", "count", "right", "questions", "understood", "switches"),
-    [("fresh", 36, 29, 1.5, 0.68, 1), ("fresh2", 42, 29, 1.75, 0.69, 2)],
+    [("fresh", 36, 31, 1.3, 0.77, 1), ("fresh2", 42, 30, 1.7, 0.70, 2)],
 )
 def test_fresh_suites_floor(
     name: str, count: int, right: int, questions: float, understood: float, switches: int
@@ -83,7 +84,9 @@ def test_fresh_suites_floor(
     deceased 28/36; for a married buyer 29/36 (fresh2 1.69 questions, 70.0 %). Fresh's questions and
     understood floors moved down once (1.22 -> 1.44, 72.1 % -> 69.2 %): housing_transfer-6 (a couple
     selling, 老两口) no longer switches to enterprise_real_estate at the opening, and the seven
-    questions of its conversation now count where the switch counted none."""
+    questions of its conversation now count where the switch counted none; then any mention of the
+    parents' marriage (结婚三年了), 职工养老 and a child born abroad brought fresh to 31/36, 1.25
+    questions, 77.8 % and fresh2 to 30/42, 1.67, 71.0 %."""
     summary, results = run(DATA / f"{name}.jsonl", dt.date(2026, 12, 2))
     assert summary["scenarios"] == count
     assert summary["checklists_right"] >= right, [r.id for r in results if not r.checklist_right]

@@ -85,6 +85,21 @@ def test_a_newborns_parent_from_outside_the_mainland_brings_their_papers(
     assert any(material in n for n in names(reply)), names(reply)
 
 
+def test_a_child_born_abroad_brings_the_foreign_birth_certificate_and_passport(guide) -> None:
+    state, reply = talk(guide, {}, "孩子在国外出生的,已经办了中国旅行证,现在想回国落户,我们已婚,要带什么")
+    assert state["answers"]["birth_abroad"] == "born_abroad"
+    materials = names(reply if reply["type"] == "checklist" else finish(guide, state, reply))
+    assert any("境外出生证明" in n for n in materials) and any("旅行证" in n for n in materials)
+    assert "出生医学证明" not in materials, materials
+
+
+@pytest.mark.parametrize(("text", "option"), [("我们结婚五年了", "married"), ("我们还没结婚", "unmarried")])
+def test_whether_the_parents_are_married_is_read_from_any_mention(guide, text: str, option: str) -> None:
+    state, reply = talk(guide, {}, "孩子出生了要上户口")
+    state, reply = talk(guide, state, text)
+    assert state["answers"]["parents_marital_status"] == option
+
+
 def test_by_default_both_parents_are_mainland_and_nothing_is_asked(guide) -> None:
     state, reply = talk(guide, {}, "孩子出生了要办啥")
     assert state["answers"]["parents_origin"] == "both_mainland" and "parents_origin" in state["assumed"]
