@@ -504,9 +504,9 @@ class _Turn:
         """The candidate whose situation the text describes, when the matcher would ask or give up.
 
         A message that states a situation ("还欠银行四十多万, 买家也要贷款") answers questions of the bundle
-        it is about. When the matcher does not commit, one of its own candidates whose questions the text
-        answers (`SITUATED_QUESTIONS` of them) while every other candidate's are untouched is taken; an
-        unsure commit gives way to a candidate with that many questions told and more than any other's.
+        it is about. When the matcher does not commit, or commits unsure, the one of its own candidates
+        whose questions the text answers (`SITUATED_QUESTIONS` of them, and more than any other's) is
+        taken; never one of two errands asked at once.
         """
         candidates = [c for c in result.candidates if c.slug in self.knowledge.bundles]
         if len(candidates) < 2 or result.two_errands:
