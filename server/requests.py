@@ -23,6 +23,11 @@ class TimedBodyRequest(Request):
             return await super().receive_body()
         if self.body:
             return
+        stream = self.stream
+        if stream.request_body is True and not stream.expecting_continue:
+            left = stream.request_bytes_left or 0
+            if len(stream.recv_buffer) >= left:  # all of it came with the headers: no pause to time
+                return await super().receive_body()
         chunks: list[bytes] = []
         incoming = aiter(self.stream)
         while True:
