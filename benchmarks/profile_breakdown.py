@@ -2,7 +2,9 @@
 
 Each sample goes to the first bucket whose pattern any of its frames matches, so work done inside
 another bucket's code lands where it is done (jieba inside the matcher is segmentation; JSON inside
-the state store is state). Matcher samples are also split by the innermost matcher module.
+the state store is state). The opening memo counts only its own work (the lookup and the copy of a
+remembered turn: its innermost frame of ours), not the dialogue it runs on a miss. Matcher samples
+are also split by the innermost matcher module.
 
     .venv/bin/python benchmarks/profile_breakdown.py DIR/mix.txt
 """
@@ -14,12 +16,14 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+INNERMOST = "innermost:"  # a pattern with this prefix is matched against the innermost frame of ours only
 BUCKETS = [
     ("turn recording", r"server/turns\.py|aiosqlite|tortoise|sqlite3"),
     ("state load/save", r"server/conversations\.py|server/kv\.py"),
     ("segmentation (jieba)", r"jieba"),
     ("matcher", r"server/guide/matcher/|server/guide/normalize\.py|server/guide/pinyin\.py|pypinyin|numpy"),
     ("match memo", r"server/guide/match_memo\.py"),
+    ("opening memo (lookup, copy)", INNERMOST + r"server/guide/opening_memo\.py"),
     ("checklist", r"server/guide/checklist"),
     ("dialogue (reading, selection …)", r"server/guide/"),
     ("masking", r"server/privacy\.py"),
@@ -37,6 +41,12 @@ BUCKETS = [
 _MATCHER_MODULE = re.compile(r"server/guide/matcher/(\w+)\.py|server/guide/(normalize|pinyin)\.py")
 
 
+def _matches(pattern: str, frames: list[str], ours: list[str]) -> bool:
+    if pattern.startswith(INNERMOST):
+        return bool(ours) and re.search(pattern.removeprefix(INNERMOST), ours[-1]) is not None
+    return any(re.search(pattern, f) for f in frames)
+
+
 def breakdown(path: Path) -> tuple[int, Counter[str], Counter[str]]:
     """(samples, samples per bucket, matcher samples per innermost module)."""
     buckets: Counter[str] = Counter()
@@ -48,7 +58,8 @@ def breakdown(path: Path) -> tuple[int, Counter[str], Counter[str]]:
             continue
         samples, frames = int(count), stack.split(";")
         total += samples
-        bucket = next(name for name, pattern in BUCKETS if any(re.search(pattern, f) for f in frames))
+        ours = [f for f in frames if "(server/" in f]
+        bucket = next(name for name, pattern in BUCKETS if _matches(pattern, frames, ours))
         buckets[bucket] += samples
         if bucket == "matcher":
             found = [m for f in frames if (m := _MATCHER_MODULE.search(f))]
