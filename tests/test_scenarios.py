@@ -40,8 +40,9 @@ def test_dev_suite_floor() -> None:
     assert summary["scenarios"] == 24
     # 17 with the rule matcher; 16 since the learned ranker (an answer naming a pension is read as a new
     # retirement errand in after_death-2); 19 after the issue-12 dialogue work (0.54 questions, all
-    # answers understood); 20 since the never-employed graduate needs no termination paper
-    assert summary["checklists_right"] >= 20, [r.id for r in results if not r.checklist_right]
+    # answers understood); 21 since the never-employed graduate needs no termination paper and 失业登记
+    # lists the 社会保障卡
+    assert summary["checklists_right"] >= 21, [r.id for r in results if not r.checklist_right]
     assert summary["questions_per_scenario"] <= 0.7
     assert summary["answers_understood"] >= 0.95
 
@@ -68,7 +69,7 @@ def test_heldout_suite_floor() -> None:
 
 @pytest.mark.parametrize(
     ("name", "count", "right", "questions", "understood", "switches"),
-    [("fresh", 36, 31, 1.3, 0.77, 1), ("fresh2", 42, 30, 1.7, 0.70, 2)],
+    [("fresh", 36, 32, 1.3, 0.77, 1), ("fresh2", 42, 32, 1.7, 0.70, 2)],
 )
 def test_fresh_suites_floor(
     name: str, count: int, right: int, questions: float, understood: float, switches: int
@@ -86,7 +87,8 @@ def test_fresh_suites_floor(
     selling, 老两口) no longer switches to enterprise_real_estate at the opening, and the seven
     questions of its conversation now count where the switch counted none; then any mention of the
     parents' marriage (结婚三年了), 职工养老 and a child born abroad brought fresh to 31/36, 1.25
-    questions, 77.8 % and fresh2 to 30/42, 1.67, 71.0 %."""
+    questions, 77.8 % and fresh2 to 30/42, 1.67, 71.0 %; the 社会保障卡 beside the ID for 失业登记 and a
+    remarriage told by one side (她是头一回 beside 我离过婚) 32/36 and 32/42."""
     summary, results = run(DATA / f"{name}.jsonl", dt.date(2026, 12, 2))
     assert summary["scenarios"] == count
     assert summary["checklists_right"] >= right, [r.id for r in results if not r.checklist_right]

@@ -195,6 +195,19 @@ def test_a_married_buyer_brings_the_marriage_certificate(guide, text: str, marri
     assert ("结婚证" in materials) is married, materials
 
 
+def test_one_side_marrying_for_the_first_time_beside_a_divorce_is_a_remarriage(guide) -> None:
+    state, reply = talk(guide, {}, "我前几年离过婚,她是头一回结婚,我们都是内地的,想领证")
+    assert state["answers"]["marital_history"] == "remarriage"
+    reply = reply if reply["type"] == "checklist" else finish(guide, state, reply)
+    proof = next(m for m in reply["checklist"]["materials"] if m["id"] == "previous_marriage_end_proof")
+    assert proof["required"] is False and "离婚证" in proof["name"]
+
+
+def test_a_fiance_is_no_negation(guide) -> None:
+    state, reply = talk(guide, {}, "我未婚夫是美国人,我们想在国内登记结婚")
+    assert state["answers"]["party_identity"] == "foreigner"
+
+
 def test_a_foreign_party_brings_the_passport_and_the_authenticated_no_spouse_proof(guide) -> None:
     state, reply = talk(guide, {}, "男朋友是德国人,我们想在国内登记结婚,都是第一次结婚")
     assert state["answers"]["party_identity"] == "foreigner"

@@ -187,7 +187,15 @@ def _needs(
         for change in adds:
             if change.item in (None, item_id):
                 needs.append(
-                    _Need(item_id, change.material, change.form, change.copies, True, False, change.note)
+                    _Need(
+                        item_id,
+                        change.material,
+                        change.form,
+                        change.copies,
+                        change.required,
+                        False,
+                        change.note,
+                    )
                 )
     return needs
 

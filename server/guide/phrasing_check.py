@@ -154,7 +154,8 @@ def _check_question(
         _check_range(report, file, f"{g_where}.range", group.range, quantities)
     for o_index, option in enumerate(question.options):
         for a_index, part in enumerate(option.all_of):
-            if part not in ids or part == option.id:
+            alone = part == option.id and len(option.all_of) < 2  # itself only with another option
+            if part not in ids or alone:
                 report(file, f"{where}.options[{o_index}].all_of[{a_index}]", f"no other option {part!r}")
     _check_overlaps(report, file, cues, {canonical(w) for w in words.negations})
     _check_breaks(report, file, cues, clause_breaks(words))

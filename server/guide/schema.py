@@ -268,6 +268,7 @@ class MaterialChange(Frozen):
     item: Slug | None = None
     form: MaterialForm = MaterialForm.original
     copies: int = Field(default=1, ge=1)
+    required: bool = True  # False: bring it in case it is asked for (备查), say when in `note`
     note: str | None = None
 
 
@@ -296,7 +297,9 @@ class Option(Dated):
     polarity: Polarity | None = None  # the option a bare 是/对 (yes) or 不/没有 (no) picks
     range: Range | None = None  # a stated number in this range picks this option
     both_parties: bool = False  # its synonyms count only with a word for both (都, 双方, 我们俩)
-    all_of: tuple[Slug, ...] = ()  # picked when one message names all these sibling options (贷款 + 补贴)
+    # Picked when one message names all these options (贷款 + 补贴 -> both); it may name itself beside
+    # another (离过婚 + 头一回 -> remarriage: one side remarrying makes the couple's a remarriage).
+    all_of: tuple[Slug, ...] = ()
     add_items: tuple[Slug, ...] = ()
     drop_items: tuple[Slug, ...] = ()
     add_materials: tuple[MaterialChange, ...] = ()
