@@ -350,3 +350,41 @@ def test_two_errands_are_offered_both_even_when_one_situation_is_told(guide) -> 
     state, reply = talk(guide, {}, "我老伴去世了，丧葬费要领，我自己这个月也到点退休了")
     assert state.get("bundle") is None and reply["type"] == "clarify"
     assert reply["two_errands"] and {o["id"] for o in reply["options"]} >= {"after_death", "retirement"}
+
+
+def test_a_group_narrowed_to_takes_its_usual_case_shown_and_correctable(guide) -> None:
+    state, reply = talk(guide, {}, "我要卖房,房子还有贷款没还完")
+    assert state["answers"]["seller_mortgage"] == "repay_first" and "seller_mortgage" in state["assumed"]
+    assert reply.get("question_id") != "seller_mortgage"
+    state, reply = talk(guide, state, "不对,想带押过户")
+    assert state["answers"]["seller_mortgage"] == "transfer_with_mortgage"
+    assert "seller_mortgage" not in state["assumed"]
+
+
+def test_an_owner_who_cannot_come_brings_a_power_of_attorney(guide) -> None:
+    state, reply = talk(guide, {}, "我和老伴要卖房子,房本是我们俩的名字,老伴腿脚不好出不了门")
+    assert state["answers"]["agent"] == "by_agent" and "agent" in state["assumed"]
+    assert "授权委托书" in names(finish(guide, state, reply))
+
+
+def test_the_validator_checks_a_groups_assumption(tmp_path: Path) -> None:
+    root = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", root)
+    path = root / "bundles" / "housing_transfer.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("assume: repay_first", "assume: no_mortgage"), encoding="utf-8")
+    assert any("assume" in str(p) and "no_mortgage" in str(p) for p in check(root))
+
+
+@pytest.mark.parametrize(
+    ("text", "bundle"),
+    [
+        ("那套房子还有贷款没还完,能直接卖吗", "housing_transfer"),
+        ("合同到期了公司不跟我续签,接下来怎么弄", "employment"),
+        ("我们打算月底把证扯了,要带什么", "marriage"),
+        ("心脏不好干不动了,想办病退", "retirement"),
+    ],
+)
+def test_a_life_event_told_indirectly_opens_its_bundle(guide, text: str, bundle: str) -> None:
+    state, reply = talk(guide, {}, text)
+    assert state["bundle"] == bundle, reply

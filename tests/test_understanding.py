@@ -12,8 +12,8 @@ import pytest
 
 from server.guide.checklist import build_checklist
 from server.guide.dialogue import _Turn, new_state
-from server.guide.knowledge import check
-from server.guide.matcher import Candidate
+from server.guide.knowledge import check, load_knowledge
+from server.guide.matcher import Candidate, Matcher
 from server.guide.reading import chinese_number, stated_quantities
 from tests import talking
 from tests.talking import Guide, build_guide
@@ -237,7 +237,15 @@ def test_the_validator_checks_dialogue_words_and_references(tmp_path: Path) -> N
     assert any("retirement.yaml: questions[1].assume" in p for p in problems), problems
 
 
-def test_a_narrowed_question_is_asked_in_its_narrower_form(guide) -> None:
+def test_a_narrowed_question_is_asked_in_its_narrower_form(tmp_path: Path) -> None:
+    """A group without a usual case (`assume`) asks its narrower question."""
+    root = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", root)
+    path = root / "bundles" / "housing_transfer.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("assume: repay_first", ""), encoding="utf-8")
+    knowledge = load_knowledge(root)
+    guide = (knowledge, Matcher.from_knowledge(knowledge))
     state, reply = talk(guide, {}, "卖二手房,还欠银行二十万,买家全款,房本就我一个人名字")
     assert state["narrowed"]["seller_mortgage"] == ["repay_first", "transfer_with_mortgage"]
     for _ in range(6):

@@ -608,10 +608,11 @@ class _Turn:
         while changed:
             changed = False
             for question in open_questions(self._bundle(), self.state["answers"], self.today):
-                if question.assume is None or question.id in self.state["unknown"]:
-                    continue
                 allowed = self.state["narrowed"].get(question.id)
-                option = find_option(question, question.assume, self.today)
+                likely = _likely(question, allowed)
+                if likely is None or question.id in self.state["unknown"]:
+                    continue
+                option = find_option(question, likely, self.today)
                 if option is None or (allowed is not None and option.id not in allowed):
                     continue
                 self.state["answers"][question.id] = option.id
@@ -801,6 +802,16 @@ def _fresh(state: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("assumed", "unknown", "said", "candidates"):
         fresh[key] = list(fresh[key] or [])
     return fresh
+
+
+def _likely(question: Question, narrowed: Sequence[str] | None) -> str | None:
+    """The option to assume: that of the group the citizen's words narrowed the question to, if it says
+    one, else the question's own."""
+    if narrowed:
+        for group in question.groups:
+            if group.assume in narrowed and set(narrowed) <= set(group.options):
+                return group.assume
+    return question.assume
 
 
 def _drop(values: list[str], value: str) -> None:

@@ -149,6 +149,8 @@ def _check_question(
                     f"{g_where}.options[{index}]",
                     f"question {question.id!r} has no option {option_id!r}",
                 )
+        if group.assume is not None and group.assume not in group.options:
+            report(file, f"{g_where}.assume", f"option {group.assume!r} is not one of the group's options")
         for s_index, phrase in enumerate(group.synonyms):
             cues.append((canonical(phrase), frozenset(group.options), f"{g_where}.synonyms[{s_index}]"))
         _check_range(report, file, f"{g_where}.range", group.range, quantities)

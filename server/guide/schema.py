@@ -321,6 +321,9 @@ class OptionGroup(Frozen):
     synonyms: tuple[Text, ...] = ()
     range: Range | None = None
     ask: Text | None = None  # the question to ask once narrowed to these options ("先还清还是带押过户?")
+    # The option taken (and shown, correctable) once narrowed to these options and no further: the usual
+    # case among them ("还有贷款" → 先还清再过户; "腿脚不好来不了" → 委托境内的人代办).
+    assume: Slug | None = None
 
 
 class Question(Dated):
