@@ -70,7 +70,7 @@ def test_heldout_suite_floor() -> None:
 
 @pytest.mark.parametrize(
     ("name", "count", "right", "questions", "understood", "switches"),
-    [("fresh", 36, 32, 1.3, 0.77, 1), ("fresh2", 42, 34, 1.7, 0.70, 2)],
+    [("fresh", 36, 32, 1.3, 0.77, 1), ("fresh2", 42, 35, 1.6, 0.74, 2)],
 )
 def test_fresh_suites_floor(
     name: str, count: int, right: int, questions: float, understood: float, switches: int
@@ -90,7 +90,8 @@ def test_fresh_suites_floor(
     parents' marriage (结婚三年了), 职工养老 and a child born abroad brought fresh to 31/36, 1.25
     questions, 77.8 % and fresh2 to 30/42, 1.67, 71.0 %; the 社会保障卡 beside the ID for 失业登记 and a
     remarriage told by one side (她是头一回 beside 我离过婚) 32/36 and 32/42; a group's usual case taken
-    and shown (还有贷款 → 先还清再过户, 出不了门 → 委托代办) 34/42."""
+    and shown (还有贷款 → 先还清再过户, 出不了门 → 委托代办) 34/42; the side of a sale asked when not said, or
+    told by one side's facts (首付凑齐了 → 买方), 35/42, 1.52 questions, 74.6 %."""
     summary, results = run(DATA / f"{name}.jsonl", dt.date(2026, 12, 2))
     assert summary["scenarios"] == count
     assert summary["checklists_right"] >= right, [r.id for r in results if not r.checklist_right]

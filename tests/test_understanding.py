@@ -395,3 +395,39 @@ def test_a_lone_digit_reads_as_its_word_and_slang_negations_negate(guide) -> Non
     state, reply = talk(guide, {}, "孩子刚出生要上户口")
     state, reply = talk(guide, state, "我俩木有结婚登记")
     assert state["answers"]["parents_marital_status"] == "unmarried"
+
+
+def test_a_side_not_said_is_asked_first_since_it_decides_which_questions_apply(guide) -> None:
+    state, reply = talk(guide, {}, "二手房过户要准备什么")
+    assert reply["question_id"] == "role"
+    state, reply = talk(guide, state, "不清楚")
+    assert state["answers"]["role"] == "both_sides"
+
+
+def test_one_sides_facts_tell_the_side_and_both_sides_facts_both(guide) -> None:
+    state, reply = talk(guide, {}, "二手房过户要准备什么,首付已经凑齐了,剩下的办商贷")
+    assert state["answers"]["role"] == "buyer" and "role" in state["assumed"]
+    assert reply.get("question_id") not in ("role", "seller_mortgage", "seller_holding")
+    state, reply = talk(guide, {}, "二手房过户,买家要办商贷,我这边房子还欠银行二十万")
+    assert state["answers"]["role"] == "both_sides"
+
+
+def test_a_bare_no_after_a_softener_and_a_declining_clause_in_dialect(guide) -> None:
+    state, reply = talk(guide, {}, "我们想领证,俩都是内地的,都是初婚")
+    assert reply["type"] == "items"
+    state, reply = talk(guide, state, "暂时唔使")
+    assert reply["type"] == "checklist" and not state["chosen_items"]
+
+
+def test_an_approximate_number_with_ji_or_lai_is_read() -> None:
+    words = load_knowledge().dialogue
+    found = stated_quantities("一百三十几平", words, DAY, frozenset({"floor_area"}))
+    assert [(q, round(v)) for q, v, _ in found] == [("floor_area", 133)]
+    assert round(chinese_number("十来", words.numerals, words.approximately) or 0) == 13
+
+
+def test_not_quite_sure_is_not_knowing(guide) -> None:
+    state, reply = talk(guide, {}, "我要退休了")
+    pending = reply["question_id"]
+    state, reply = talk(guide, state, "这个不太清楚")
+    assert reply.get("question_id") != pending

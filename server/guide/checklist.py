@@ -59,9 +59,11 @@ def applies(question: Question, answers: Mapping[str, str]) -> bool:
 
 
 def with_assumptions(bundle: Bundle, answers: Mapping[str, str], day: dt.date) -> dict[str, str]:
-    """The answers, and the likely option (`assume`) of each question not answered: what `ask_if` is
-    checked against, so a caller that leaves a likely case unsaid (买卖双方) gets its questions."""
-    assumed = {q.id: q.assume for q in questions_in_force(bundle, day) if q.assume is not None}
+    """The answers, and the likely option (`assume`, else the one "不清楚" picks) of each question not
+    answered: what `ask_if` is checked against, so a caller that leaves the side of a sale unsaid gets the
+    questions of both (买卖双方)."""
+    questions = questions_in_force(bundle, day)
+    assumed = {q.id: likely for q in questions if (likely := q.assume or q.unsure) is not None}
     return {**assumed, **answers}
 
 

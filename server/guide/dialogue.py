@@ -298,10 +298,13 @@ class _Turn:
     def _apply(self, reading: Reading, text: str) -> bool:
         """Apply the reading to the conversation; True when anything was understood."""
         changed = False
+        told: list[Question] = []
         for question in questions_in_force(self._bundle(), self.today):
             evidence = reading.about(question.id)
             if evidence and self._narrow(question, evidence, bool(reading.correction)):
                 changed = True
+                told.append(question)
+        self._narrow_gates(told)
         changed = self._apply_wishes(reading) or changed
         pending = self.state["pending"]
         if not changed and pending not in (None, ITEMS_PENDING, BUNDLE_QUESTION):
@@ -359,6 +362,24 @@ class _Turn:
             _drop(self.state["assumed"], question.id)
         self.state["narrowed"][question.id] = current
         return current != options
+
+    def _narrow_gates(self, told: Sequence[Question]) -> None:
+        """A question answered whose `ask_if` was not known narrows it: the buyer's loan told, the side is
+        the buyer's or both ("首付凑齐了" → 买方; with the seller's mortgage too → 买卖双方)."""
+        for question in told:
+            for condition in question.ask_if:
+                gate = self._question(condition.question)
+                if gate is None or not gate.told_by_dependents or gate.id in self.state["answers"]:
+                    continue
+                current = self.state["narrowed"].get(
+                    gate.id, [o.id for o in in_force(gate.options, self.today)]
+                )
+                kept = [o for o in current if o in condition.options]
+                if kept and kept != current:
+                    self.state["narrowed"][gate.id] = kept
+                    if len(kept) == 1 and (option := find_option(gate, kept[0], self.today)):
+                        self._set_answer(gate, option, None, "assumed")
+                        self.state["assumed"].append(gate.id)
 
     def _set_answer(self, question: Question, option: Option, words: str | None, source: str) -> None:
         self.state["answers"][question.id] = option.id

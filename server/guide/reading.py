@@ -160,6 +160,9 @@ class BundleReader:
         words = self.words
         lead = clauses[0].text if clauses else ""
         yes_no = _first_prefix(lead, (*words.yes, *words.no))
+        opener = _first_prefix(lead, words.yes_no_leads)
+        if yes_no is None and opener is not None:  # "暂时唔使", "那就不用了"
+            yes_no = _first_prefix(lead[len(canonical(opener)) :], (*words.yes, *words.no))
         return Reading(
             text=text,
             evidence=tuple(evidence),
@@ -306,15 +309,15 @@ def _cues(question: Question) -> list[_Cue]:
 def chinese_number(text: str, numerals: Mapping[str, float], approximately: str = "") -> float | None:
     """三十多 → 33.3, 十八 → 18, 两 → 2, 1.5 → 1.5; None when `text` is no number.
 
-    The `approximately` character after a unit adds a third of it (十多 ≈ 13): a citizen's "about" is
-    closer to the low end.
+    An `approximately` character after a unit adds a third of it (十多 ≈ 13, 三十几 ≈ 33): a citizen's
+    "about" is closer to the low end.
     """
     if _NUMBER.fullmatch(text):
         return float(text)
     total = section = current = 0.0
     unit = 1.0
     for char in text:
-        if char == approximately:
+        if char in approximately:
             section += unit / 3
             continue
         value = numerals.get(char)

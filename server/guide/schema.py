@@ -341,6 +341,9 @@ class Question(Dated):
     # The option taken, and said, when the citizen has not told otherwise: never asked, always correctable.
     assume: Slug | None = None
     unsure: Slug | None = None  # the option "不清楚" picks; without one, 不清楚 leaves the question open
+    # What is told for a question asked only for some of this question's options (`ask_if`) narrows it to
+    # those: the buyer's loan told, the side is the buyer's or both (买卖双方 when the seller's is told too).
+    told_by_dependents: bool = False
     # Asked as its item in the multi-select of optional items even though its options change materials.
     ask_with_items: bool = False
 
@@ -620,6 +623,9 @@ class DialogueWords(Frozen):
     unsure: tuple[Text, ...] = ()  # 不清楚, 不知道
     yes: tuple[Text, ...] = ()  # a bare 是的/对/嗯 to the pending question
     no: tuple[Text, ...] = ()  # a bare 没有/不用/算了
+    yes_no_leads: tuple[
+        Text, ...
+    ] = ()  # may come before a bare yes/no: 暂时 (唔使), 那就 (不用了), 应该 (是)
     both: tuple[Text, ...] = ()  # 都, 双方, 我们俩
     closing: tuple[Text, ...] = ()  # 其他都不需要: every opt-in not named is not wanted
     everything: tuple[Text, ...] = ()  # 都要, 全部: every opt-in offered is wanted
@@ -629,7 +635,7 @@ class DialogueWords(Frozen):
     reset: tuple[Text, ...] = ()
     fillers: tuple[Text, ...] = ()  # stripped from a short follow-up before comparing it with names
     numerals: dict[str, float] = {}  # 一 → 1, 十 → 10, 万 → 10000 …
-    approximately: str = Field(default="", max_length=1)  # 多 in 三十多年: a third of the unit
+    approximately: str = ""  # each character an "about" (多 in 三十多年, 几 in 十几年): a third of the unit
     lone_digits: dict[str, Text] = {}  # a digit standing alone read as a word: 1 → 一 (第1套 = 第一套)
     less_than: tuple[Text, ...] = ()  # 不满, 不到 right before a number: just under it
     more_than: tuple[Text, ...] = ()  # 超过: just over it

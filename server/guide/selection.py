@@ -77,6 +77,19 @@ def open_questions(bundle: Bundle, answers: Mapping[str, str], day: dt.date) -> 
     return [q for q in questions_in_force(bundle, day) if q.id not in answers and applies(q, answers)]
 
 
+def gated(
+    bundle: Bundle, question: Question, option: Option, answers: Mapping[str, str], day: dt.date
+) -> frozenset[str]:
+    """The unanswered questions that depend on `question` (`ask_if`) and would be asked after `option`:
+    a side of a sale decides which half of the questionnaire applies, though it changes no material."""
+    after = {**answers, question.id: option.id}
+    return frozenset(
+        q.id
+        for q in questions_in_force(bundle, day)
+        if q.id not in answers and any(c.question == question.id for c in q.ask_if) and applies(q, after)
+    )
+
+
 def next_question(
     bundle: Bundle,
     answers: Mapping[str, str],
@@ -84,12 +97,14 @@ def next_question(
     skip: Collection[str],
     day: dt.date,
 ) -> Question | None:
-    """The open, unsettled, not opt-in question whose possible options split into the most outcomes."""
+    """The open, unsettled, not opt-in question whose possible options split into the most outcomes (what
+    an option changes, and which dependent questions it leaves to ask)."""
     best: tuple[int, int, Question] | None = None
     for index, question in enumerate(open_questions(bundle, answers, day)):
         if question.id in skip or opt_in(bundle, question):
             continue
-        outcomes = len({outcome(o, day) for o in possible(question, narrowed, day)})
+        options = possible(question, narrowed, day)
+        outcomes = len({(outcome(o, day), gated(bundle, question, o, answers, day)) for o in options})
         if outcomes > 1 and (best is None or outcomes > best[0]):
             best = (outcomes, index, question)
     return best[2] if best else None
