@@ -307,10 +307,13 @@ class _Turn:
         self._narrow_gates(told)
         changed = self._apply_wishes(reading) or changed
         pending = self.state["pending"]
-        if not changed and pending not in (None, ITEMS_PENDING, BUNDLE_QUESTION):
+        if pending not in (None, ITEMS_PENDING, BUNDLE_QUESTION):
+            # "没交过" / "还没，想一块办": a message opening with yes or no answers the question asked,
+            # whatever else it tells about other questions.
             asked = self._question(pending)
-            if asked is not None:
-                changed = self._bare_answer(asked, reading)
+            opens = (reading.yes or reading.no) and not reading.about(pending)
+            if asked is not None and (not changed or opens):
+                changed = self._bare_answer(asked, reading) or changed
         if pending == ITEMS_PENDING and not changed:
             changed = self._bare_items(reading)
         return changed
