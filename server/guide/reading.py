@@ -32,6 +32,7 @@ class Evidence:
     options: frozenset[str]
     negated: bool
     words: str
+    topic: bool = False  # from a question's topic ("执照"), weaker than an option's own words
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,9 @@ class BundleReader:
             evidence += self._phrase_evidence(clause, negated)
             wishes += self._wishes(clause, negated)
         evidence += self._range_evidence(text, today, pending)
+        # "没有执照，顺便把执照也办了": an option's own words outweigh the topic named again.
+        direct = {e.question for e in evidence if not e.topic}
+        evidence = [e for e in evidence if not (e.topic and e.question in direct)]
         words = self.words
         lead = clauses[0].text if clauses else ""
         yes_no = _first_prefix(lead, (*words.yes, *words.no))
@@ -212,12 +216,13 @@ class BundleReader:
             declined = negated_after and end == last_end and not self._negative(cue.phrase or "")
             negated = self._negated(clause, start, end) or declined
             options = cue.options
+            topic = cue.topic
             if cue.topic:
                 options = cue.options if not negated else self._polar(cue.question, Polarity.no)
                 negated = False
                 if not options:
                     continue
-            evidence.append(Evidence(cue.question, options, negated, clause.text[start:end]))
+            evidence.append(Evidence(cue.question, options, negated, clause.text[start:end], topic))
         return evidence
 
     def _polar(self, question_id: str, polarity: Polarity) -> frozenset[str]:
