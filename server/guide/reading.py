@@ -209,6 +209,11 @@ class BundleReader:
             if cue.both_parties and not any(w in clause.text for w in self.words.both):
                 continue
             kept.append((start, end, cue))
+        # "不清楚是不是视同缴费": in a clause that says it does not know, only phrases saying so themselves
+        # ("死因还不清楚") are stated.
+        unsure = [(s, s + len(w)) for w in self.words.unsure for s in _find_all(clause.text, canonical(w))]
+        if unsure:
+            kept = [k for k in kept if any(k[0] < e and s < k[1] for s, e in unsure)]
         clause.taken = [(s, e) for s, e, _ in kept]
         last_end = max((e for _, e, _ in kept), default=-1)
         evidence = []
@@ -263,7 +268,8 @@ class BundleReader:
                 if inside or (start <= at < end):
                     continue
                 if stop <= start and start - stop <= self.words.negation_reach:
-                    return True
+                    if not any(w in text[stop:start] for w in self.words.negation_stops):
+                        return True
                 if at >= end and at - end <= self.words.negation_after_reach:
                     return True
         return False

@@ -613,6 +613,7 @@ class DialogueWords(Frozen):
     negations: tuple[Text, ...] = Field(min_length=1)  # 不是, 没有, 不用, 暂不, 别 …
     negation_reach: int = Field(default=6, ge=0)  # characters a negation reaches forward in its clause
     negation_after_reach: int = Field(default=3, ge=0)  # … or back: "婚检就不做了"
+    negation_stops: tuple[Text, ...] = ()  # a forward negation reaches no further: 还没到就在家里生
     # A clause that is only one of these (and a particle) says no to the clause before ("…先问问,暂时不办").
     declines: tuple[Text, ...] = ()
     question_forms: tuple[Text, ...] = ()  # 要不要, 是不是: a clause with one states nothing
