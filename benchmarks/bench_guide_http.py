@@ -1,9 +1,13 @@
-"""POST /api/v1/guide/messages under load against the bare GET /livez of the same server, same run.
+"""POST /api/v1/guide/messages under load against two bare routes of the same server, same run.
 
 One worker (embedded default: SQLite, in-process kv), wrk with 64 connections (one per thread, every
 request timed on the client). Each round starts a fresh server and runs, for `--seconds` each:
 
     bare, mix, bare, distinct, bare
+
+where each "bare" is `GET /livez` (no body, a constant answer) then `POST /bench/echo` (the
+benchmarks-only route `BENCH_ECHO_ROUTE` turns on: the mix's JSON bodies parsed into a pydantic model
+and the text sent back, through the same middleware as a guide message and nothing of the guide).
 
 - **mix**, a realistic repeating mix: every message opens a conversation; 80 % are drawn from 500
   common questions with Zipf weights (the k-th most common asked 1/k as often as the first), 20 % are
@@ -11,13 +15,13 @@ request timed on the client). Each round starts a fresh server and runs, for `--
 - **distinct**: every message is a text no earlier message had (a phrasing with an opener and a
   closer, all different after canonicalisation), so nothing can come from the memos.
 
-Ratios are against the mean of the bare runs either side; the hit rates of the opening memo (a
-repeated first turn) and of the match memo (a repeated text, written alike after canonicalisation,
-whose turn was not remembered) come from the server's `/metrics` (`GUIDE_OPENING_MEMO_SIZE=0` in the
-environment runs the server without the opening memo); median and p99 count only requests sent once
-every connection had its first answer (the opening requests are reported apart). `--profile DIR` also
-records the worker with py-spy (raw stacks) during each guide run of the first round;
-`benchmarks/profile_breakdown.py` buckets them.
+Ratios are against the mean of the bare runs either side, for each baseline; the hit rates of the
+opening memo (a repeated first turn) and of the match memo (a repeated text, written alike after
+canonicalisation, whose turn was not remembered) come from the server's `/metrics`
+(`GUIDE_OPENING_MEMO_SIZE=0` in the environment runs the server without the opening memo); median
+and p99 count only requests sent once every connection had its first answer (the opening requests
+are reported apart). `--profile DIR` also records the worker with py-spy (raw stacks) during each
+guide run of the first round; `benchmarks/profile_breakdown.py` buckets them.
 Only files in this repo are read.
 
     .venv/bin/python benchmarks/bench_guide_http.py [--seconds 10] [--rounds 2] [--connections 64]
@@ -77,6 +81,7 @@ MOST_RPS = 4000  # bodies are prepared for this rate, so no connection repeats i
 ENV = {  # every connection comes from 127.0.0.1: lift the guide's per-address limits
     "GUIDE_IP_MESSAGES_PER_MINUTE": str(10**9),
     "GUIDE_IP_CONVERSATIONS_PER_MINUTE": str(10**9),
+    "BENCH_ECHO_ROUTE": "1",
 }
 
 
@@ -173,6 +178,17 @@ def guide_run(
     return run, hit_rates(before, memo_lookups(base))
 
 
+def bare_pair(base: str, seconds: float, connections: int, load: list[list[str]]) -> tuple[WrkRun, WrkRun]:
+    """One run of each bare route: GET /livez, then POST /bench/echo with the guide's `load`."""
+    get = wrk_run(base + "/livez", seconds, connections)
+    return get, wrk_run(base + "/bench/echo", seconds, connections, load)
+
+
+def ratio(run: WrkRun, before: WrkRun, after: WrkRun) -> float:
+    """`run`'s requests per second against the mean of a baseline's runs either side."""
+    return run.rps / ((before.rps + after.rps) / 2)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -197,25 +213,32 @@ def main() -> int:
         if profile:
             profile.mkdir(parents=True, exist_ok=True)
         with served(ENV) as (base, server):
-            bare = [wrk_run(base + "/livez", args.seconds, args.connections)]
+            bare = [bare_pair(base, args.seconds, args.connections, mixed)]
             mixed_run, mixed_hits = guide_run(
                 base, args.seconds, mixed, profile and profile / "mix.txt", server
             )
-            bare.append(wrk_run(base + "/livez", args.seconds, args.connections))
+            bare.append(bare_pair(base, args.seconds, args.connections, mixed))
             distinct_run, distinct_hits = guide_run(
                 base, args.seconds, distinct, profile and profile / "distinct.txt", server
             )
-            bare.append(wrk_run(base + "/livez", args.seconds, args.connections))
-        mix_ratio = mixed_run.rps / ((bare[0].rps + bare[1].rps) / 2)
-        distinct_ratio = distinct_run.rps / ((bare[1].rps + bare[2].rps) / 2)
+            bare.append(bare_pair(base, args.seconds, args.connections, mixed))
+        mix_ratio, mix_post = (ratio(mixed_run, bare[0][k], bare[1][k]) for k in (0, 1))
+        distinct_ratio, distinct_post = (ratio(distinct_run, bare[1][k], bare[2][k]) for k in (0, 1))
         print(f"round {round_no}")
-        for n, run in enumerate(bare, start=1):
-            print(f"  bare GET /livez #{n}     {run.describe()}")
-        print(f"  guide, repeating mix    {mixed_run.describe()}")
-        print(f"  guide, all different    {distinct_run.describe()}")
-        print(f"  ratio mix / bare        {mix_ratio:5.2f}  (target >= 0.40), {mixed_hits}")
-        print(f"  ratio distinct / bare   {distinct_ratio:5.2f}  (target >= 0.30), {distinct_hits}")
-        results.append((mix_ratio, distinct_ratio, mixed_run, distinct_run))
+        for n, (get, post) in enumerate(bare, start=1):
+            print(f"  bare GET /livez #{n}       {get.describe()}")
+            print(f"  bare POST /bench/echo #{n} {post.describe()}")
+        print(f"  guide, repeating mix      {mixed_run.describe()}")
+        print(f"  guide, all different      {distinct_run.describe()}")
+        print(
+            f"  ratio mix / bare          {mix_ratio:5.2f} GET, {mix_post:5.2f} POST"
+            f"  (target >= 0.40), {mixed_hits}"
+        )
+        print(
+            f"  ratio distinct / bare     {distinct_ratio:5.2f} GET, {distinct_post:5.2f} POST"
+            f"  (target >= 0.30), {distinct_hits}"
+        )
+        results.append((mix_ratio, distinct_ratio, mixed_run, distinct_run, mix_post, distinct_post))
         sys.stdout.flush()
     if len(results) > 1:
 
@@ -223,10 +246,12 @@ def main() -> int:
             return f"{min(values):.2f}–{max(values):.2f}"
 
         print("over the rounds")
-        print(f"  ratio mix / bare        {span([r[0] for r in results])}")
-        print(f"  ratio distinct / bare   {span([r[1] for r in results])}")
-        print(f"  p99/median mix          {span([r[2].p99_ms / r[2].median_ms for r in results])}")
-        print(f"  p99/median distinct     {span([r[3].p99_ms / r[3].median_ms for r in results])}")
+        print(f"  ratio mix / bare GET        {span([r[0] for r in results])}")
+        print(f"  ratio mix / bare POST       {span([r[4] for r in results])}")
+        print(f"  ratio distinct / bare GET   {span([r[1] for r in results])}")
+        print(f"  ratio distinct / bare POST  {span([r[5] for r in results])}")
+        print(f"  p99/median mix              {span([r[2].p99_ms / r[2].median_ms for r in results])}")
+        print(f"  p99/median distinct         {span([r[3].p99_ms / r[3].median_ms for r in results])}")
     return 0
 
 

@@ -26,6 +26,7 @@ from server.errors import install_error_handlers
 from server.files import create_file_store
 from server.guide.knowledge import KnowledgeError
 from server.handlers import BLUEPRINTS
+from server.handlers.bench import bp as bench_bp
 from server.json_codec import dumps
 from server.knowledge_service import KnowledgeService
 from server.kv import create_kv
@@ -66,6 +67,8 @@ def create_app(
     install_error_handlers(app)
     for blueprint in BLUEPRINTS:
         app.blueprint(blueprint)
+    if settings.bench_echo_route:
+        app.blueprint(bench_bp)
     app.before_server_start(_open_resources)
     app.main_process_ready(_forward_sighup)
     app.after_server_start(_watch_reloads)

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     guide_opening_memo_size: int = Field(default=5_000, ge=0)  # first turns remembered per worker
     memory_kv_max_keys: int = Field(default=50_000, ge=100)  # the in-process kv (no REDIS_URL)
     request_timeout_seconds: float = Field(default=10, gt=0)  # headers; longest pause inside a body
+    bench_echo_route: bool = False  # POST /bench/echo, the benchmarks' bare POST baseline
 
     # Accounts and access (server/auth): tokens, personal-data encryption, vendors, limits.
     jwt_algorithm: Literal["HS256", "RS256", "ES256"] = "HS256"
@@ -156,6 +157,8 @@ class Settings(BaseSettings):
             problems.append("REDIS_URL must be set: several workers and hosts share state through Redis")
         if self.is_embedded_db:
             problems.append("DATABASE_URL must point to PostgreSQL, not the embedded SQLite file")
+        if self.bench_echo_route:
+            problems.append("BENCH_ECHO_ROUTE is for benchmarks only; unset it")
         if self.sms_provider == "development":
             problems.append("SMS_PROVIDER=development only logs codes; configure a real provider")
         previous_pems = self.jwt_previous_keys if self.jwt_algorithm != "HS256" else {}

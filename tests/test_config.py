@@ -186,3 +186,15 @@ def test_bad_values_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REDIS_KEY_PREFIX", "prod key*")  # a space and a glob character
     with pytest.raises(ValueError, match="redis_key_prefix"):
         load_settings()
+
+
+def test_the_benchmarks_echo_route_is_off_by_default_and_refused_in_production() -> None:
+    from server.app import create_app
+
+    def paths(settings: Settings, name: str) -> set[str]:
+        return {route.path for route in create_app(settings, name=name).router.routes}
+
+    assert "bench/echo" not in paths(Settings(), "echo_off")
+    assert "bench/echo" in paths(Settings(bench_echo_route=True), "echo_on")
+    with pytest.raises(SettingsError, match="BENCH_ECHO_ROUTE"):
+        Settings(**PRODUCTION, bench_echo_route=True).check_production()
