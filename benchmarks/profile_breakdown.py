@@ -38,7 +38,7 @@ BUCKETS = [
     ),
     ("HTTP (sanic, uvloop, asyncio)", r"."),
 ]
-_MATCHER_MODULE = re.compile(r"server/guide/matcher/(\w+)\.py|server/guide/(normalize|pinyin)\.py")
+_MATCHER_MODULE = re.compile(r"server/guide/matcher/(\w+)\.py|server/guide/(normalize|pinyin|automaton)\.py")
 
 
 def _matches(pattern: str, frames: list[str], ours: list[str]) -> bool:

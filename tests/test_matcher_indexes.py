@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.guide.matcher.automaton import Automaton
+from server.guide.automaton import Automaton
 from server.guide.matcher.compound import CompoundIndex
 from server.guide.pinyin import PinyinIndex
 

@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from server.guide.automaton import Automaton
 from server.guide.schema import Bundle, DialogueWords, Polarity, Quantity, Question, Range
 
 _PUNCTUATION = re.compile(r"[,，。.!！?？;；:：\n\r\t ~～…]+")
@@ -81,6 +82,9 @@ class _Cue:
 class _Clause:
     text: str
     taken: list[tuple[int, int]] = field(default_factory=list)  # spans of matched phrases
+    # where the negation words and the unsure words occur, found once per clause (see `_negated`)
+    negations: list[tuple[int, int]] | None = None
+    unsure: list[tuple[int, int]] | None = None
 
 
 def clause_breaks(words: DialogueWords) -> re.Pattern[str]:
@@ -126,12 +130,91 @@ def _first(text: str, words: Iterable[str]) -> str | None:
     return next((w for w in sorted(words, key=len, reverse=True) if w and w in text), None)
 
 
+def _longest_first(words: Iterable[str]) -> tuple[str, ...]:
+    """`words` as `_first` tries them (longest first, the file's order among equals), empty ones left out."""
+    return tuple(w for w in sorted(words, key=len, reverse=True) if w)
+
+
+def _first_of(text: str, longest_first: tuple[str, ...]) -> str | None:
+    """`_first` on words already put in its order by `_longest_first`."""
+    return next((w for w in longest_first if w in text), None)
+
+
+def _prefixes(words: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """(word, canonical form) as `_first_prefix` tries them, for `_first_prefix_of`."""
+    return tuple((w, canonical(w)) for w in sorted(words, key=len, reverse=True) if w)
+
+
+def _first_prefix_of(text: str, prefixes: tuple[tuple[str, str], ...]) -> str | None:
+    """`_first_prefix` on words prepared by `_prefixes`."""
+    return next((w for w, form in prefixes if text.startswith(form)), None)
+
+
+class WordsIndex:
+    """The dialogue words sorted, canonicalised and compiled once per knowledge release (`words_index`):
+    what `BundleReader.read` and the number readers otherwise redid on every message."""
+
+    def __init__(self, words: DialogueWords) -> None:
+        self.words = words
+        self.unsure = _longest_first(words.unsure)
+        self.closing = _longest_first(words.closing)
+        self.everything = _longest_first(words.everything)
+        self.only = _longest_first(words.only)
+        self.only_starts = tuple(words.only)
+        self.new_errand = _longest_first(words.new_errand)
+        self.yes_no = _prefixes((*words.yes, *words.no))
+        self.yes_no_leads = _prefixes(words.yes_no_leads)
+        self.corrections = _prefixes(words.corrections)
+        self.declines = _prefixes(words.declines)
+        self.follow_ups = tuple((f.topic, tuple(canonical(w) for w in f.words)) for f in words.follow_ups)
+        self.negative_forms = tuple(canonical(word) for word in words.negations)
+        self.negation_words = Automaton({w: len(w) for w in words.negations})
+        self.unsure_words = Automaton({w: len(w) for w in words.unsure})
+        self.unsure_forms = tuple((canonical(w), len(w)) for w in words.unsure)
+        numerals = "".join(re.escape(k) for k in words.numerals) + re.escape(words.approximately)
+        self.number = re.compile(rf"\d+(?:\.\d+)?|[{numerals}]+")
+        self.relative_years = tuple(
+            (word, canonical(word), years) for word, years in words.relative_years.items()
+        )
+        self.planned = tuple((canonical(word), when) for when in words.planned for word in when.words)
+        self.month = re.compile(
+            rf"(\d{{1,2}}|[{''.join(words.numerals)}]{{1,2}}){re.escape(words.month_marker)}"
+        )
+        self.quantities = tuple(_QuantityIndex(q) for q in words.quantities)
+
+
+class _QuantityIndex:
+    """One quantity's words in the order `_first` tries them, or canonical for `startswith`."""
+
+    def __init__(self, quantity: Quantity) -> None:
+        self.id = quantity.id
+        self.cues = _longest_first(quantity.cues)
+        self.after_cues = _longest_first(quantity.after_cues)
+        self.uncued = not quantity.cues and not quantity.after_cues
+        self.units = tuple(canonical(u) for u in quantity.units)
+        self.since_cues = tuple(canonical(c) for c in quantity.since_cues)
+
+
+_INDEXES: dict[int, WordsIndex] = {}
+
+
+def words_index(words: DialogueWords) -> WordsIndex:
+    """The index of `words`, built on first use and kept while `words` is one of the last few releases'."""
+    index = _INDEXES.get(id(words))
+    if index is None or index.words is not words:
+        if len(_INDEXES) > 8:
+            _INDEXES.clear()
+        index = _INDEXES[id(words)] = WordsIndex(words)
+    return index
+
+
 class BundleReader:
     """Reads messages for one bundle; built once per knowledge release and bundle."""
 
     def __init__(self, bundle: Bundle, words: DialogueWords) -> None:
         self.bundle = bundle
         self.words = words
+        self.index = words_index(words)
         self.cues = [cue for question in bundle.questions for cue in _cues(question)]
         self.item_phrases = [
             (entry.item, canonical(phrase))
@@ -140,6 +223,16 @@ class BundleReader:
             for phrase in entry.phrases
         ]
         self._breaks = clause_breaks(words)
+        # Every cue phrase found in one pass: phrase -> its cues in cue order (an empty phrase, which the
+        # knowledge check refuses, would be at every position: kept apart so it is read as before).
+        by_phrase: dict[str, list[_Cue]] = {}
+        for cue in self.cues:
+            if cue.phrase is not None:
+                by_phrase.setdefault(cue.phrase, []).append(cue)
+        self._phrases = Automaton({phrase: tuple(cues) for phrase, cues in by_phrase.items()})
+        self._empty_cues = tuple(by_phrase.get("", ()))
+        self._items_longest_first = sorted(self.item_phrases, key=lambda p: -len(p[1]))
+        self._ranges = [cue for cue in self.cues if cue.range is not None]
 
     def read(self, text: str, today: dt.date, pending: str | None = None) -> Reading:
         """What `text` says about this bundle's questions and items, as of `today`. A number answering the
@@ -148,7 +241,8 @@ class BundleReader:
         clauses = [_Clause(c) for c in split_clauses(text, self._breaks)]
         evidence: list[Evidence] = []
         wishes: list[Wish] = []
-        stated = [not any(form in c.text for form in self.words.question_forms) for c in clauses]
+        forms = self.words.question_forms
+        stated = [not any(form in c.text for form in forms) for c in clauses]
         for index, clause in enumerate(clauses):
             if not stated[index]:
                 continue
@@ -161,26 +255,26 @@ class BundleReader:
         # "没有执照，顺便把执照也办了": an option's own words outweigh the topic named again.
         direct = {e.question for e in evidence if not e.topic}
         evidence = [e for e in evidence if not (e.topic and e.question in direct)]
-        words = self.words
+        words, prepared = self.words, self.index
         lead = clauses[0].text if clauses else ""
-        yes_no = _first_prefix(lead, (*words.yes, *words.no))
-        opener = _first_prefix(lead, words.yes_no_leads)
+        yes_no = _first_prefix_of(lead, prepared.yes_no)
+        opener = _first_prefix_of(lead, prepared.yes_no_leads)
         if yes_no is None and opener is not None:  # "暂时唔使", "那就不用了"
-            yes_no = _first_prefix(lead[len(canonical(opener)) :], (*words.yes, *words.no))
+            yes_no = _first_prefix_of(lead[len(canonical(opener)) :], prepared.yes_no)
         return Reading(
             text=text,
             evidence=tuple(evidence),
             wishes=tuple(wishes),
             yes=yes_no if yes_no in words.yes and yes_no not in words.no else None,
             no=yes_no if yes_no in words.no else None,
-            unsure=_first(text, words.unsure),
-            closing=_first(text, words.closing),
-            everything=_first(text, words.everything),
-            only=_first(lead, words.only) if lead.startswith(tuple(words.only)) else None,
-            correction=_first_prefix(text, words.corrections),
-            new_errand=_first(text, words.new_errand),
+            unsure=_first_of(text, prepared.unsure),
+            closing=_first_of(text, prepared.closing),
+            everything=_first_of(text, prepared.everything),
+            only=_first_of(lead, prepared.only) if lead.startswith(prepared.only_starts) else None,
+            correction=_first_prefix_of(text, prepared.corrections),
+            new_errand=_first_of(text, prepared.new_errand),
             follow_up=next(
-                (f.topic for f in words.follow_ups if any(canonical(w) in text for w in f.words)), None
+                (topic for topic, forms in prepared.follow_ups if any(form in text for form in forms)), None
             ),
         )
 
@@ -188,17 +282,16 @@ class BundleReader:
 
     def _bare_negation(self, clause: _Clause) -> bool:
         """A clause that only declines ("暂时不办", "不需要了"): it says no to the clause before it."""
-        word = _first_prefix(clause.text, self.words.declines)
+        word = _first_prefix_of(clause.text, self.index.declines)
         return word is not None and len(clause.text) - len(canonical(word)) <= DECLINE_TAIL
 
     def _phrase_evidence(self, clause: _Clause, negated_after: bool = False) -> list[Evidence]:
-        found: list[tuple[int, int, _Cue]] = []
-        for cue in self.cues:
-            if cue.phrase is None:
-                continue
-            for start in _find_all(clause.text, cue.phrase):
-                found.append((start, start + len(cue.phrase), cue))
+        found = [
+            (start, end, cue) for start, end, cues in self._phrases.occurrences(clause.text) for cue in cues
+        ]
+        found += [(start, start, cue) for cue in self._empty_cues for start in range(len(clause.text) + 1)]
         # Within one question the longest phrase wins where phrases overlap ("没有公积金" over "公积金").
+        # Equal keys are one phrase at one place: its cues stay in cue order (the sort is stable).
         found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
         kept: list[tuple[int, int, _Cue]] = []
         for start, end, cue in found:
@@ -211,7 +304,7 @@ class BundleReader:
             kept.append((start, end, cue))
         # "不清楚是不是视同缴费": in a clause that says it does not know, only phrases saying so themselves
         # ("死因还不清楚") are stated.
-        unsure = [(s, s + len(w)) for w in self.words.unsure for s in _find_all(clause.text, canonical(w))]
+        unsure = [(s, s + n) for form, n in self.index.unsure_forms for s in _find_all(clause.text, form)]
         if unsure:
             kept = [k for k in kept if any(k[0] < e and s < k[1] for s, e in unsure)]
         clause.taken = [(s, e) for s, e, _ in kept]
@@ -236,7 +329,7 @@ class BundleReader:
 
     def _wishes(self, clause: _Clause, negated_after: bool = False) -> list[Wish]:
         wishes: list[Wish] = []
-        for item, phrase in sorted(self.item_phrases, key=lambda p: -len(p[1])):
+        for item, phrase in self._items_longest_first:
             start = clause.text.find(phrase)
             if start < 0 or any(w.item == item for w in wishes):
                 continue
@@ -249,7 +342,7 @@ class BundleReader:
 
     def _negative(self, phrase: str) -> bool:
         """The phrase says no itself ("户口先不动"): declining it again does not turn it into a yes."""
-        return any(canonical(word) in phrase for word in self.words.negations)
+        return any(form in phrase for form in self.index.negative_forms)
 
     def _asked(self, text: str, end: int) -> bool:
         """A term followed closely by 吗 is asked about, not stated."""
@@ -258,31 +351,37 @@ class BundleReader:
 
     def _negated(self, clause: _Clause, start: int, end: int, extra: Sequence[tuple[int, int]] = ()) -> bool:
         """A negation word ends within reach before the span, or starts right after it, outside phrases."""
+        if clause.negations is None:
+            clause.negations = [
+                (at, stop) for at, stop, _ in self.index.negation_words.occurrences(clause.text)
+            ]
+            clause.unsure = [(at, stop) for at, stop, _ in self.index.unsure_words.occurrences(clause.text)]
+        if not clause.negations:
+            return False
         text = clause.text
-        spans = [*clause.taken, *extra]
-        blocked = [(s, s + len(w)) for w in self.words.unsure for s in _find_all(text, w)]
-        for word in self.words.negations:
-            for at in _find_all(text, word):
-                stop = at + len(word)
-                inside = any(s <= at and stop <= e for s, e in (*spans, *blocked) if (s, e) != (start, end))
-                if inside or (start <= at < end):
-                    continue
-                if stop <= start and start - stop <= self.words.negation_reach:
-                    if not any(w in text[stop:start] for w in self.words.negation_stops):
-                        return True
-                if at >= end and at - end <= self.words.negation_after_reach:
+        spans = [*clause.taken, *extra, *(clause.unsure or ())]
+        reach, after_reach = self.words.negation_reach, self.words.negation_after_reach
+        for at, stop in clause.negations:
+            inside = any(s <= at and stop <= e for s, e in spans if (s, e) != (start, end))
+            if inside or (start <= at < end):
+                continue
+            if stop <= start and start - stop <= reach:
+                if not any(w in text[stop:start] for w in self.words.negation_stops):
                     return True
+            if at >= end and at - end <= after_reach:
+                return True
         return False
 
     # --- numbers --------------------------------------------------------------------------------
 
     def _range_evidence(self, text: str, today: dt.date, pending: str | None) -> list[Evidence]:
-        asked = frozenset(c.range.quantity for c in self.cues if c.question == pending and c.range)
+        asked = frozenset(c.range.quantity for c in self._ranges if c.question == pending and c.range)
         values = stated_quantities(text, self.words, today, asked)
+        if not values:
+            return []
         evidence = []
-        for cue in self.cues:
-            if cue.range is None:
-                continue
+        for cue in self._ranges:
+            assert cue.range is not None
             for quantity, value, words in values:
                 if quantity == cue.range.quantity and cue.range.holds(value):
                     evidence.append(Evidence(cue.question, cue.options, False, words))
@@ -352,10 +451,9 @@ def stated_quantities(
 ) -> list[tuple[str, float, str]]:
     """(quantity, value, words) for every number stated with a quantity's unit and cue; the `asked`
     quantities need no cue."""
-    numerals = "".join(re.escape(k) for k in words.numerals) + re.escape(words.approximately)
-    number = re.compile(rf"\d+(?:\.\d+)?|[{numerals}]+")
+    index = words_index(words)
     found = []
-    for match in number.finditer(text):
+    for match in index.number.finditer(text):
         raw = match.group()
         if not raw.strip(words.approximately):
             continue
@@ -369,7 +467,7 @@ def stated_quantities(
             value -= 0.01  # 不满两年: just under two
         elif any(w in close for w in words.more_than):
             value += 0.01
-        for quantity in words.quantities:
+        for quantity in index.quantities:
             since = _since_year(raw, after, words.year_marker, quantity, today)
             if since is not None:
                 found.append((quantity.id, since, text[match.start() : match.end() + 4]))
@@ -377,10 +475,10 @@ def stated_quantities(
                 quantity.id in asked or _cued(before, after, quantity)
             ):
                 found.append((quantity.id, value, text[max(0, match.start() - 4) : match.end() + 2]))
-    for word, years in words.relative_years.items():
-        for at in _find_all(text, canonical(word)):
+    for word, form, years in index.relative_years:
+        for at in _find_all(text, form):
             rest = text[at + len(word) : at + len(word) + 4]
-            for quantity in words.quantities:
+            for quantity in index.quantities:
                 if _since_cue(rest, quantity):
                     found.append((quantity.id, float(years), text[at : at + len(word) + 3]))
     return found
@@ -388,20 +486,13 @@ def stated_quantities(
 
 def planned_date(text: str, words: DialogueWords, today: dt.date) -> tuple[dt.date, str] | None:
     """ "下个月领证" → (a month from today, "下个月"); "明年三月" → 1 March next year; None when not said."""
-    found = [
-        (at, canonical(word), when)
-        for when in words.planned
-        for word in when.words
-        for at in _find_all(text, canonical(word))
-    ]
+    index = words_index(words)
+    found = [(at, form, when) for form, when in index.planned for at in _find_all(text, form)]
     if not found:
         return None
     at, word, when = max(found, key=lambda f: len(f[1]))  # 下下个月 over 下个月
     day = _add_months(today, when.years * 12 + when.months)
-    month = re.match(
-        rf"(\d{{1,2}}|[{''.join(words.numerals)}]{{1,2}}){re.escape(words.month_marker)}",
-        text[at + len(word) :],
-    )
+    month = index.month.match(text[at + len(word) :])
     if when.years and month:
         value = chinese_number(month.group(1), words.numerals)
         if value is not None and 1 <= value <= 12 and value == int(value):
@@ -416,26 +507,24 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _cued(before: str, after: str, quantity: Quantity) -> bool:
+def _cued(before: str, after: str, quantity: _QuantityIndex) -> bool:
     """The number is this quantity: a cue shortly before it, an after-cue shortly after, or no cues at all."""
-    if not quantity.cues and not quantity.after_cues:
+    if quantity.uncued:
         return True
-    return bool(_first(before, quantity.cues) or _first(after, quantity.after_cues))
+    return bool(_first_of(before, quantity.cues) or _first_of(after, quantity.after_cues))
 
 
-def _unit_after(after: str, quantity: Quantity, approximately: str) -> bool:
+def _unit_after(after: str, quantity: _QuantityIndex, approximately: str) -> bool:
     after = after.lstrip(approximately)
-    return any(after.startswith(canonical(u)) for u in quantity.units)
+    return any(after.startswith(u) for u in quantity.units)
 
 
-def _since_cue(rest: str, quantity: Quantity) -> bool:
+def _since_cue(rest: str, quantity: _QuantityIndex) -> bool:
     """A since-cue right after a year ("买的"), allowing one character between ("就买的")."""
-    return any(
-        rest.startswith(canonical(c)) or rest[1:].startswith(canonical(c)) for c in quantity.since_cues
-    )
+    return any(rest.startswith(c) or rest[1:].startswith(c) for c in quantity.since_cues)
 
 
-def _since_year(raw: str, after: str, marker: str, quantity: Quantity, today: dt.date) -> float | None:
+def _since_year(raw: str, after: str, marker: str, quantity: _QuantityIndex, today: dt.date) -> float | None:
     """ "2015年买的" → years since 2015; None when the number is not a year followed by a since-cue."""
     if not (raw.isdigit() and len(raw) == 4 and after.startswith(marker)):
         return None

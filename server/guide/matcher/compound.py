@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from server.guide.matcher.automaton import Automaton
+from server.guide.automaton import Automaton
 
 Parts = tuple[tuple[str, ...], ...]
 

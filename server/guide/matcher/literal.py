@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from server.guide.matcher.automaton import Automaton
+from server.guide.automaton import Automaton
 from server.guide.matcher.evidence import Evidence
 from server.guide.vocabulary import OUT_OF_SCOPE
 

@@ -1,4 +1,7 @@
-"""One compiled Aho-Corasick automaton over a vocabulary: every occurrence of every word in one pass."""
+"""One compiled Aho-Corasick automaton over a vocabulary: every occurrence of every word in one pass.
+
+Shared by the matcher's layers and the dialogue's reading (`reading.py`), so it sits outside both.
+"""
 
 from __future__ import annotations
 
