@@ -34,8 +34,10 @@ class WordLayer:
                 for token in tokens(text):
                     if len(token) >= 2 and token != SEPARATOR:
                         users[token].add(slug)
+        # Bundles in name order, not the set's (which changes with each process's hash seed): the order
+        # of the evidence breaks ties, such as which bundle leads when a single item is its material.
         self._table = {
-            token: {slug: weight / len(slugs) for slug in slugs}
+            token: {slug: weight / len(slugs) for slug in sorted(slugs)}
             for token, slugs in users.items()
             if len(slugs) <= max_bundles and keep(token)
         }
