@@ -176,6 +176,9 @@ class _Turn:
         self.matcher = matcher
         self.understood: list[dict[str, Any]] = []
         self.understood_items: list[dict[str, Any]] = []
+        # (slug, text, day, pending) -> its reading: a turn that weighs candidates reads a text for each
+        # and then again for the one it commits to (a reading is immutable and depends on nothing else)
+        self._readings: dict[tuple[str, str, dt.date, str | None], Reading] = {}
 
     def _start(self, state: dict[str, Any]) -> None:
         """Take `state` as the conversation, with the day its rules apply on (its planned day, if later)."""
@@ -293,7 +296,14 @@ class _Turn:
             self.state["planned"] = {"date": planned[0].isoformat(), "words": planned[1]}
             self.today = planned[0]
         pending = self.state["pending"] if slug == self.state.get("bundle") else None
-        return reader_for(self.knowledge, slug).read(text, self.today, pending)
+        return self._reading(slug, text, self.today, pending)
+
+    def _reading(self, slug: str, text: str, day: dt.date, pending: str | None) -> Reading:
+        key = (slug, text, day, pending)
+        reading = self._readings.get(key)
+        if reading is None:
+            reading = self._readings[key] = reader_for(self.knowledge, slug).read(text, day, pending)
+        return reading
 
     def _apply(self, reading: Reading, text: str) -> bool:
         """Apply the reading to the conversation; True when anything was understood."""
@@ -548,7 +558,7 @@ class _Turn:
 
     def _questions_told(self, slug: str, text: str) -> int:
         """How many of the bundle's questions the text settles or narrows (positive evidence only)."""
-        reading = reader_for(self.knowledge, slug).read(text, self.today)
+        reading = self._reading(slug, text, self.today, None)
         return len({e.question for e in reading.evidence if not e.negated})
 
     def _commit(self, slug: str, confidence: float | None, said: list[str]) -> dict[str, Any]:

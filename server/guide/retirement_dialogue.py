@@ -55,14 +55,16 @@ def respond(
     if answer is not None:
         found = _from_answer(known, *answer, rules)
     else:
-        found = _from_text(text or "", known, rules, today)
-        asks = any(phrase in (text or "") for phrase in rules.wording.ask)
+        said = text or ""
+        asks = any(phrase in said for phrase in rules.wording.ask)
+        topical = any(word in said for word in rules.wording.topic)
+        if not (asks or topical or facts):
+            return None  # not about the date, whatever facts it gives: not read for them (cn2an is slow)
+        found = _from_text(said, known, rules, today)
         # A birth month with the sex is what the calculation needs: answer it even when not asked for.
-        gives_all = (
-            "birth" in found and "sex" in found and any(word in (text or "") for word in rules.wording.topic)
-        )
+        gives_all = "birth" in found and "sex" in found and topical
         if not (asks or gives_all) and not (
-            facts and found and (known.get("asking") or _is_follow_up(text or "", rules))
+            facts and found and (known.get("asking") or _is_follow_up(said, rules))
         ):
             return None
     known.update(found)
