@@ -106,7 +106,9 @@ async def post_message(request: Request) -> HTTPResponse:
     record.owner = record.owner or user_id
     # 转人工: the guide stays silent while an operator holds the conversation or when asked for one.
     takeover = request.app.ctx.operators.takeover
-    intercept = await takeover.before_guide(record.id, record.owner, message.text)
+    intercept = await takeover.before_guide(
+        record.id, record.owner, message.text, new=body.conversation_id is None
+    )
     if intercept.reply is not None and intercept.reply["type"] == "operator":
         return json(
             {"conversation_id": record.id, "bundle": record.state.get("bundle"), "reply": intercept.reply}

@@ -55,6 +55,7 @@ class Intercept:
     user_id: str | None
     handoff: Handoff | None
     reply: dict[str, Any] | None = None
+    new: bool = False  # the conversation starts with this message: nothing is stored under its id yet
 
 
 class Takeover:
@@ -86,11 +87,14 @@ class Takeover:
             return None
         return handoff
 
-    async def before_guide(self, conversation_id: str, user_id: str | None, text: str | None) -> Intercept:
+    async def before_guide(
+        self, conversation_id: str, user_id: str | None, text: str | None, new: bool = False
+    ) -> Intercept:
         """Decide whether the guide answers: not while an operator holds the conversation, nor when the
-        message asks for a human (then the request is queued)."""
-        handoff = await self._open_handoff(conversation_id)
-        intercept = Intercept(conversation_id, user_id, handoff)
+        message asks for a human (then the request is queued). A `new` conversation (an id issued for
+        this message) can have no handoff nor fallback streak yet: neither is looked up."""
+        handoff = None if new else await self._open_handoff(conversation_id)
+        intercept = Intercept(conversation_id, user_id, handoff, new=new)
         if handoff is not None and handoff.status == "active":
             if text:
                 await self._add(handoff, "citizen", text, deliver=False)
@@ -119,7 +123,8 @@ class Takeover:
             streak = await self.kv.incr(key, self.policy.marker_ttl_seconds)
         else:
             streak = 0
-            await self.kv.delete(key)
+            if not intercept.new:
+                await self.kv.delete(key)
         handoff = intercept.handoff
         if handoff is not None:
             return {
