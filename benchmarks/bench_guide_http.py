@@ -22,6 +22,9 @@ canonicalisation, whose turn was not remembered) come from the server's `/metric
 and p99 count only requests sent once every connection had its first answer (the opening requests
 are reported apart). `--profile DIR` also records the worker with py-spy (raw stacks) during each
 guide run of the first round; `benchmarks/profile_breakdown.py` buckets them.
+Each run also reports the worker's CPU time per answer (user and system, every thread, from `/proc`)
+and the ratios of those: what a request costs the server, whatever share of the two cores the client
+and other work took.
 Only files in this repo are read.
 
     .venv/bin/python benchmarks/bench_guide_http.py [--seconds 10] [--rounds 2] [--connections 64]
@@ -38,6 +41,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -152,9 +156,40 @@ def worker_pid(server: subprocess.Popen[bytes]) -> int:
     return int(children[-1])
 
 
+def worker_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
+    """CPU time (user + system, every thread) the worker has used so far."""
+    fields = Path(f"/proc/{worker_pid(server)}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A wrk run and the worker's CPU time per answer during it (µs): what a request costs the server,
+    however the machine's cores were shared with the client and other work."""
+
+    run: WrkRun
+    cpu_us: float
+
+    def describe(self) -> str:
+        return f"{self.run.describe()}; worker CPU {self.cpu_us:.0f} µs/request"
+
+
+def measured(
+    server: subprocess.Popen[bytes],
+    url: str,
+    seconds: float,
+    connections: int,
+    load: list[list[str]] | None = None,
+) -> Measured:
+    """`wrk_run` with the worker's CPU time per answer."""
+    before = worker_cpu_seconds(server)
+    run = wrk_run(url, seconds, connections, load)
+    return Measured(run, (worker_cpu_seconds(server) - before) * 1e6 / max(run.answers, 1))
+
+
 def guide_run(
     base: str, seconds: float, load: list[list[str]], profile: Path | None, server: subprocess.Popen[bytes]
-) -> tuple[WrkRun, str]:
+) -> tuple[Measured, str]:
     """One wrk run of the guide route; returns it with the memos' hit rates during it."""
     before = memo_lookups(base)
     spy = None
@@ -172,21 +207,28 @@ def guide_run(
             str(int(seconds)),
         ]
         spy = subprocess.Popen([*command, "-o", str(profile), "-p", str(worker_pid(server))])
-    run = wrk_run(base + "/api/v1/guide/messages", seconds, len(load), load)
+    run = measured(server, base + "/api/v1/guide/messages", seconds, len(load), load)
     if spy is not None:
         spy.wait(timeout=60)
     return run, hit_rates(before, memo_lookups(base))
 
 
-def bare_pair(base: str, seconds: float, connections: int, load: list[list[str]]) -> tuple[WrkRun, WrkRun]:
+def bare_pair(
+    server: subprocess.Popen[bytes], base: str, seconds: float, connections: int, load: list[list[str]]
+) -> tuple[Measured, Measured]:
     """One run of each bare route: GET /livez, then POST /bench/echo with the guide's `load`."""
-    get = wrk_run(base + "/livez", seconds, connections)
-    return get, wrk_run(base + "/bench/echo", seconds, connections, load)
+    get = measured(server, base + "/livez", seconds, connections)
+    return get, measured(server, base + "/bench/echo", seconds, connections, load)
 
 
-def ratio(run: WrkRun, before: WrkRun, after: WrkRun) -> float:
+def ratio(run: Measured, before: Measured, after: Measured) -> float:
     """`run`'s requests per second against the mean of a baseline's runs either side."""
-    return run.rps / ((before.rps + after.rps) / 2)
+    return run.run.rps / ((before.run.rps + after.run.rps) / 2)
+
+
+def cpu_ratio(run: Measured, before: Measured, after: Measured) -> float:
+    """The baseline's worker CPU per request over `run`'s (what the ratio would be on idle cores)."""
+    return ((before.cpu_us + after.cpu_us) / 2) / run.cpu_us
 
 
 def main() -> int:
@@ -213,17 +255,19 @@ def main() -> int:
         if profile:
             profile.mkdir(parents=True, exist_ok=True)
         with served(ENV) as (base, server):
-            bare = [bare_pair(base, args.seconds, args.connections, mixed)]
+            bare = [bare_pair(server, base, args.seconds, args.connections, mixed)]
             mixed_run, mixed_hits = guide_run(
                 base, args.seconds, mixed, profile and profile / "mix.txt", server
             )
-            bare.append(bare_pair(base, args.seconds, args.connections, mixed))
+            bare.append(bare_pair(server, base, args.seconds, args.connections, mixed))
             distinct_run, distinct_hits = guide_run(
                 base, args.seconds, distinct, profile and profile / "distinct.txt", server
             )
-            bare.append(bare_pair(base, args.seconds, args.connections, mixed))
+            bare.append(bare_pair(server, base, args.seconds, args.connections, mixed))
         mix_ratio, mix_post = (ratio(mixed_run, bare[0][k], bare[1][k]) for k in (0, 1))
         distinct_ratio, distinct_post = (ratio(distinct_run, bare[1][k], bare[2][k]) for k in (0, 1))
+        mix_cpu = [cpu_ratio(mixed_run, bare[0][k], bare[1][k]) for k in (0, 1)]
+        distinct_cpu = [cpu_ratio(distinct_run, bare[1][k], bare[2][k]) for k in (0, 1)]
         print(f"round {round_no}")
         for n, (get, post) in enumerate(bare, start=1):
             print(f"  bare GET /livez #{n}       {get.describe()}")
@@ -238,7 +282,9 @@ def main() -> int:
             f"  ratio distinct / bare     {distinct_ratio:5.2f} GET, {distinct_post:5.2f} POST"
             f"  (target >= 0.30), {distinct_hits}"
         )
-        results.append((mix_ratio, distinct_ratio, mixed_run, distinct_run, mix_post, distinct_post))
+        print(f"  worker CPU ratio mix      {mix_cpu[0]:5.2f} GET, {mix_cpu[1]:5.2f} POST")
+        print(f"  worker CPU ratio distinct {distinct_cpu[0]:5.2f} GET, {distinct_cpu[1]:5.2f} POST")
+        results.append((mix_ratio, distinct_ratio, mixed_run.run, distinct_run.run, mix_post, distinct_post))
         sys.stdout.flush()
     if len(results) > 1:
 
