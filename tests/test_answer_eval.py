@@ -21,7 +21,7 @@ DATA = Path(__file__).resolve().parent / "data" / "answers"
 FLOORS = [
     ("phrasings_1.jsonl", 0.89),
     ("phrasings_2.jsonl", 0.97),
-    ("phrasings_3.jsonl", 0.83),
+    ("phrasings_3.jsonl", 0.84),
     ("phrasings_4.jsonl", 0.86),
 ]
 

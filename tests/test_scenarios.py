@@ -63,14 +63,14 @@ def test_heldout_suite_floor() -> None:
     summary, results = run(DATA / "heldout.jsonl", dt.date(2026, 12, 1))
     assert summary["scenarios"] == 32
     assert summary["checklists_right"] >= 32, [r.id for r in results if not r.checklist_right]
-    assert summary["questions_per_scenario"] <= 1.6
-    assert summary["answers_understood"] >= 0.81
+    assert summary["questions_per_scenario"] <= 1.45
+    assert summary["answers_understood"] >= 0.83
     assert summary["bundle_switches"] == 0
 
 
 @pytest.mark.parametrize(
     ("name", "count", "right", "questions", "understood", "switches"),
-    [("fresh", 36, 32, 1.2, 0.78, 1), ("fresh2", 42, 35, 1.55, 0.74, 2)],
+    [("fresh", 36, 32, 1.15, 0.82, 1), ("fresh2", 42, 35, 1.45, 0.80, 2)],
 )
 def test_fresh_suites_floor(
     name: str, count: int, right: int, questions: float, understood: float, switches: int
@@ -91,7 +91,9 @@ def test_fresh_suites_floor(
     questions, 77.8 % and fresh2 to 30/42, 1.67, 71.0 %; the 社会保障卡 beside the ID for 失业登记 and a
     remarriage told by one side (她是头一回 beside 我离过婚) 32/36 and 32/42; a group's usual case taken
     and shown (还有贷款 → 先还清再过户, 出不了门 → 委托代办) 34/42; the side of a sale asked when not said, or
-    told by one side's facts (首付凑齐了 → 买方), 35/42, 1.52 questions, 74.6 %; fresh 32/36, 1.17, 78.6 %."""
+    told by one side's facts (首付凑齐了 → 买方), 35/42, 1.52 questions, 74.6 %; fresh 32/36, 1.17,
+    78.6 %; a buyer taken to buy a first home, the holding question asked in everyday words, "两年不到":
+    fresh 32/36, 1.11, 82.5 %, fresh2 35/42, 1.40, 81.0 %."""
     summary, results = run(DATA / f"{name}.jsonl", dt.date(2026, 12, 2))
     assert summary["scenarios"] == count
     assert summary["checklists_right"] >= right, [r.id for r in results if not r.checklist_right]
@@ -103,10 +105,11 @@ def test_fresh_suites_floor(
 def test_train3_floor() -> None:
     """60 scenarios written blind this session and given to tune on (train3): first 23/60, 1.98 questions,
     68.4 % understood, 4 switches; 27/60, 1.88, 71.0 %, 3 after the openings, the side of a sale asked or
-    told, and word families for the answers."""
+    told, and word families for the answers; 29/60, 1.75, 75.8 % once a buyer is taken to buy a first home
+    (家庭住房情况查询 with its 户口簿) and 满五唯一 has the 户口簿 at hand."""
     summary, results = run(DATA / "train3.jsonl", dt.date(2026, 12, 2))
     assert summary["scenarios"] == 60
-    assert summary["checklists_right"] >= 27, [r.id for r in results if not r.checklist_right]
-    assert summary["questions_per_scenario"] <= 1.9
-    assert summary["answers_understood"] >= 0.70
+    assert summary["checklists_right"] >= 29, [r.id for r in results if not r.checklist_right]
+    assert summary["questions_per_scenario"] <= 1.8
+    assert summary["answers_understood"] >= 0.75
     assert summary["bundle_switches"] <= 3

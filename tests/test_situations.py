@@ -388,3 +388,23 @@ def test_the_validator_checks_a_groups_assumption(tmp_path: Path) -> None:
 def test_a_life_event_told_indirectly_opens_its_bundle(guide, text: str, bundle: str) -> None:
     state, reply = talk(guide, {}, text)
     assert state["bundle"] == bundle, reply
+
+
+def test_a_buyer_is_taken_to_buy_a_first_home_shown_and_correctable(guide) -> None:
+    state, reply = talk(guide, {}, "我买二手房,全款,已婚")
+    assert state["answers"]["buyer_home"] == "first_small" and "buyer_home" in state["assumed"]
+    checklist = finish(guide, state, reply)
+    assert {"居民户口簿", "结婚证"} <= set(names(checklist))
+    state, reply = talk(guide, state, "不对,这是第二套,一百六十平")
+    assert state["answers"]["buyer_home"] == "second_large"
+
+
+def test_a_seller_claiming_the_only_home_held_five_years_has_the_household_register_at_hand(guide) -> None:
+    state, reply = talk(guide, {}, "我要卖房,买了八年了,家里就这一套,没贷款,房本就我一个人名字")
+    assert state["answers"]["seller_holding"] == "five_only"
+    assert "居民户口簿" in names(finish(guide, state, reply))
+
+
+def test_a_number_followed_by_less_than_is_just_under_it(guide) -> None:
+    state, reply = talk(guide, {}, "我要卖房,才买了两年不到")
+    assert state["answers"]["seller_holding"] == "under_two"

@@ -463,8 +463,8 @@ def stated_quantities(
         after = text[match.end() : match.end() + 6]
         before = text[max(0, match.start() - 10) : match.start()]
         close = before[-3:]
-        if any(w in close for w in words.less_than):
-            value -= 0.01  # 不满两年: just under two
+        if any(w in close for w in words.less_than) or _under_after(after, words):
+            value -= 0.01  # 不满两年, 两年不到: just under two
         elif any(w in close for w in words.more_than):
             value += 0.01
         for quantity in index.quantities:
@@ -505,6 +505,16 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     years, index = divmod(day.month - 1 + months, 12)
     year, month = day.year + years, index + 1
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _under_after(after: str, words: DialogueWords) -> bool:
+    """ "两年不到", "九十平米没到": a less-than word right after the number's unit (up to three characters,
+    none an "about": "两年多不到三年" is over two)."""
+    return any(
+        after[k:].startswith(canonical(w)) and not any(c in words.approximately for c in after[:k])
+        for k in (1, 2, 3)
+        for w in words.less_than
+    )
 
 
 def _cued(before: str, after: str, quantity: _QuantityIndex) -> bool:
