@@ -446,3 +446,15 @@ def test_a_negation_stops_at_the_next_verb(guide) -> None:
     reader = reader_for(guide[0], "newborn")
     evidence = reader.read("救护车还没到就在家里生了", DAY, "birth_abroad").about("birth_abroad")
     assert [(e.options, e.negated) for e in evidence] == [(frozenset({"born_here"}), False)]
+
+
+def test_a_commit_whose_own_situation_is_told_stands(guide) -> None:
+    """ "老伴在医院走了" tells the deceased's place and the spouse: a flat's owner (老伴) and an inheritance
+    (走了) told as well are no reason to leave after_death."""
+    text = "我老伴前天在医院走了,接下来这些事不知道怎么办"
+    turn = _Turn(new_state(), guide[0], guide[1], DAY)
+    assert turn._questions_told("after_death", text) >= 2
+    assert turn._questions_told("housing_transfer", text) > turn._questions_told("after_death", text)
+    candidates = (Candidate("after_death", 0.8), Candidate("housing_transfer", 0.01))
+    committed = dataclasses.replace(guide[1].match(text), decision="commit", candidates=candidates)
+    assert turn._situated(committed, text) is None
