@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -24,13 +25,16 @@ def test_the_committed_ranker_is_what_the_data_in_the_repo_trains(matcher: Match
 
     Decisions, not weights, are compared: an edit elsewhere in the knowledge (an option label feeding the
     knowledge-word layer) moves weights a little; `python -m server.guide.matcher train --check` is strict.
+    The final fit alone is not calibrated: the fresh weights decide at the committed temperature.
     """
     knowledge = load_knowledge()
     committed = Model.load(DEFAULT_ROOT / MODEL_PATH)
     assert committed.meta["fingerprint"] == fingerprint(DEFAULT_ROOT), (
         "run `python -m server.guide.matcher train`"
     )
-    fresh = train(knowledge, cross_validate=False).model
+    fresh = dataclasses.replace(
+        train(knowledge, cross_validate=False).model, temperature=committed.temperature
+    )
     assert fresh.classes == committed.classes
     rules, half = knowledge.matcher_rules.ranker, knowledge.matcher_rules.thresholds.half_confidence
     assert rules is not None

@@ -86,6 +86,7 @@ class Ranker(Frozen):
     commit_at: float = Field(gt=0, lt=1)
     commit_beside_out_of_scope_at: float = Field(gt=0, lt=1)
     second_errand_at: float = Field(gt=0, lt=1)  # a second bundle this likely too: offer both
+    two_errands_at: float = Field(default=0.5, gt=0, lt=1)  # "two errands" this likely, both found: both
     suggest_at: float = Field(gt=0, lt=1)
 
 

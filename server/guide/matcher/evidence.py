@@ -60,6 +60,8 @@ class Trace:
     bundle_evidence: dict[str, float] = field(default_factory=dict)  # per bundle, after the vetoes
     out_of_scope: str | None = None
     small_talk: bool = False
+    talk_word: bool = False  # a small-talk word is there (with or without an errand word)
+    errand_word: bool = False  # an errand word (办, 手续, 申请 …) is there
     errands: tuple[str, ...] = ()  # bundles a strong layer found, when the text joins two requests
     linked: bool = False  # … and a joiner or coordinator ("另外", "和") links them, not only a comma
     rule: MatchResult | None = None  # the rule layers' own decision

@@ -16,7 +16,7 @@ from server.guide.matcher.evidence import STRONG_LAYERS, Trace
 from server.guide.normalize import SEPARATOR
 from server.guide.vocabulary import MASK, OUT_OF_SCOPE
 
-FEATURES_VERSION = 3  # bump when the features change: a ranker trained on other features is refused
+FEATURES_VERSION = 4  # bump when the features change: a ranker trained on other features is refused
 CHAR_NGRAMS = (1, 2, 3)
 LONG = 30  # characters: a story rather than a request
 MANY_CLAUSES = 4
@@ -36,12 +36,15 @@ GLOBAL_FEATURES = (
     "short",
     "long",
     "many_clauses",
+    "talk_word",
+    "errand_word",
 )
 
 
 def text_grams(trace: Trace) -> list[str]:
     """Character n-grams of each unmuted stretch, then the visible words ("w:" + token), in text order with
-    repeats: the ranker counts the ones it knows straight from this list."""
+    repeats, then which layer found which bundle ("e:literal:marriage", one per evidence item): the ranker
+    counts the ones it knows straight from this list and learns how far each layer is to be trusted."""
     focused = trace.focused
     grams = [
         segment[start : start + n]
@@ -54,6 +57,7 @@ def text_grams(trace: Trace) -> list[str]:
         if token != SEPARATOR and focused.startswith(token, at):
             grams.append("w:" + token)
         at += len(token)
+    grams += ["e:" + item.layer + ":" + item.bundle for item in trace.evidence]
     return grams
 
 
@@ -72,14 +76,16 @@ def _clauses_with_strong_evidence(trace: Trace) -> dict[str, set[int]]:
 
 
 def dense_features(trace: Trace, slugs: Sequence[str], half_confidence: float) -> list[float]:
-    """Per bundle: rule confidence and rule commitment; the global flags of `GLOBAL_FEATURES`; the share
-    of the second errand's evidence."""
+    """Per bundle: rule confidence, rule commitment and a strong layer's find in the last of several
+    clauses (where the need usually is: "我们厂一直没裁员…, 稳岗补贴怎么领"); the global flags of
+    `GLOBAL_FEATURES`; the share of the second errand's evidence."""
     evidence = trace.bundle_evidence
     rule = trace.rule
     committed = rule.slug if rule else None
     strong = [slug for slug, e in evidence.items() if e >= 1.0]
     clauses = _clauses_with_strong_evidence(trace)
     distinct = {min(c) for slug, c in clauses.items() if slug in strong}
+    last = trace.normal.rstrip(SEPARATOR).count(SEPARATOR)  # the last clause's index (0: one clause)
     muted = " ".join(trace.vetoes)
     flags = {
         "out_of_scope": trace.out_of_scope is not None,
@@ -96,10 +102,13 @@ def dense_features(trace: Trace, slugs: Sequence[str], half_confidence: float) -
         "short": len(trace.normal) <= 4,
         "long": len(trace.normal) > LONG,
         "many_clauses": trace.normal.count(SEPARATOR) >= MANY_CLAUSES - 1,
+        "talk_word": trace.talk_word,
+        "errand_word": trace.errand_word,
     }
     return (
         [confidence(evidence.get(slug, 0.0), half_confidence) for slug in slugs]
         + [1.0 if committed == slug else 0.0 for slug in slugs]
+        + [1.0 if last and last in clauses.get(slug, ()) else 0.0 for slug in slugs]
         + [1.0 if flags[name] else 0.0 for name in GLOBAL_FEATURES]
         + [_errand_share(trace)]
     )

@@ -214,6 +214,7 @@ class Matcher:
             trace.vetoes.append(f"small talk {small_talk!r} without an errand word")
         trace.bundle_evidence = evidence
         trace.out_of_scope, trace.small_talk = out_of_scope, small_talk is not None
+        trace.talk_word, trace.errand_word = self.vetoes.words(masked)
         trace.errands = self._errands(trace)
         trace.linked = bool(trace.errands) and self.discourse.link(trace.masked) is not None
         trace.rule = decide(evidence, out_of_scope, small_talk is not None, self.rules.thresholds)

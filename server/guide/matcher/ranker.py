@@ -125,7 +125,7 @@ class Ranker:
         """The calibrated decision on this trace (its probabilities are kept in the trace)."""
         trace.probabilities = self.probabilities(trace)
         return decide_on(
-            trace.probabilities, trace.out_of_scope, trace.errands, self._rules, trace.small_talk
+            trace.probabilities, trace.out_of_scope, trace.errands, self._rules, trace.small_talk, trace.rule
         )
 
 
@@ -135,22 +135,32 @@ def decide_on(
     errands: tuple[str, ...],
     rules: RankerRules,
     small_talk: bool = False,
+    rule: MatchResult | None = None,
 ) -> MatchResult:
     """Two errands -> clarify with both; commit above the calibrated bar; a close call -> clarify; else none.
 
-    Two errands need the model to say so and the rules to have found both (`errands`); otherwise the
-    "two errands" probability is set aside and the rest renormalised: the model's best single reading.
-    The small-talk veto holds: talk around a topic without an errand word is never committed to.
+    Two errands the rules found both of (`errands`) are offered when the model gives "two errands" its
+    best reading, `two_errands_at` or a second bundle at `second_errand_at`; when "two errands" is the
+    model's best reading though the rules found fewer (a second errand in words no keyword has), its two
+    most likely bundles are offered. Otherwise the "two errands" probability is set aside and the rest
+    renormalised: the model's best single reading. The small-talk veto holds: talk around a topic
+    without an errand word is never committed to. Where the model finds no errand the rule layers
+    committed to (`rule`), the reply asks about the rules' candidates rather than giving up: it commits
+    to nothing either way.
     """
     two = p.get(TWO_ERRANDS, 0.0)
     others = {c: q for c, q in p.items() if c != TWO_ERRANDS}
     total = sum(others.values()) or 1.0
     single = {c: q / total for c, q in others.items()}
     bundles = sorted(((q, c) for c, q in single.items() if c != NULL), reverse=True)
-    (first, slug), (second, _) = bundles[0], bundles[1]
-    if errands and (two >= max(others.values()) or second >= rules.second_errand_at):
+    (first, slug), (second, runner_up) = bundles[0], bundles[1]
+    two_best = two >= max(others.values())
+    if errands and (two_best or two >= rules.two_errands_at or second >= rules.second_errand_at):
         paired = sorted(errands, key=lambda s: single.get(s, 0.0), reverse=True)[:2]
         both = tuple(Candidate(s, round(single.get(s, 0.0), 3)) for s in paired)
+        return MatchResult("clarify", both, out_of_scope, True)
+    if two_best:
+        both = (Candidate(slug, round(first, 3)), Candidate(runner_up, round(second, 3)))
         return MatchResult("clarify", both, out_of_scope, True)
     candidates = tuple(Candidate(s, round(q, 3)) for q, s in bundles[:3])
     top = slug if first >= single.get(NULL, 0.0) else NULL
@@ -160,6 +170,8 @@ def decide_on(
     close = tuple(c for c in candidates if c.score >= rules.suggest_at)
     if top != NULL and close and out_of_scope is None:
         return MatchResult("clarify", close, out_of_scope)
+    if rule is not None and rule.decision == "commit" and out_of_scope is None and not small_talk:
+        return MatchResult("clarify", rule.candidates, out_of_scope)
     return MatchResult("none", close, out_of_scope)
 
 

@@ -40,6 +40,10 @@ class Vetoes:
         """True when the single item is a material of the bundle ("入学要居住证吗"), not an errand."""
         return any(item in name for name in self._materials.get(slug, ()))
 
+    def words(self, text: str) -> tuple[bool, bool]:
+        """Whether the text has a small-talk word, and whether it has an errand word (ranker features)."""
+        return self._small_talk.search(text) is not None, self._errand.search(text) is not None
+
     def small_talk(self, text: str) -> str | None:
         """The small-talk word of a text that has no errand word, else None."""
         found = self._small_talk.search(text)
