@@ -61,7 +61,7 @@ MAX_SAID = 8  # texts of the current topic kept (for the record and for re-readi
 # gives way to the candidate whose questions the text tells most, when that is this many and more than any
 # other's.
 SITUATED_SUGGEST_AT = 0.2
-SITUATED_KEEP_AT = 0.9
+SITUATED_KEEP_AT = 0.95
 SITUATED_QUESTIONS = 2
 _NO_REPLIES = DialogueReplies(**{f: "-" for f in DialogueReplies.model_fields})  # partial knowledge only
 _NO_TEXTS = FollowUpTexts.model_validate(

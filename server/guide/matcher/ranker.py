@@ -168,7 +168,8 @@ def decide_on(
     if top == slug and first >= bar and not small_talk:
         return MatchResult("commit", candidates, out_of_scope)
     close = tuple(c for c in candidates if c.score >= rules.suggest_at)
-    if top != NULL and close and out_of_scope is None:
+    guessed = rule is not None and not rule.candidates  # no layer found anything: no question worth asking
+    if top != NULL and close and out_of_scope is None and not guessed:
         return MatchResult("clarify", close, out_of_scope)
     if rule is not None and rule.decision == "commit" and out_of_scope is None and not small_talk:
         return MatchResult("clarify", rule.candidates, out_of_scope)
