@@ -70,7 +70,7 @@ def test_heldout_suite_floor() -> None:
 
 @pytest.mark.parametrize(
     ("name", "count", "right", "questions", "understood", "switches"),
-    [("fresh", 36, 32, 1.15, 0.82, 1), ("fresh2", 42, 35, 1.45, 0.80, 2)],
+    [("fresh", 36, 33, 1.2, 0.83, 1), ("fresh2", 42, 37, 1.7, 0.80, 2)],
 )
 def test_fresh_suites_floor(
     name: str, count: int, right: int, questions: float, understood: float, switches: int
@@ -93,7 +93,11 @@ def test_fresh_suites_floor(
     and shown (还有贷款 → 先还清再过户, 出不了门 → 委托代办) 34/42; the side of a sale asked when not said, or
     told by one side's facts (首付凑齐了 → 买方), 35/42, 1.52 questions, 74.6 %; fresh 32/36, 1.17,
     78.6 %; a buyer taken to buy a first home, the holding question asked in everyday words, "两年不到":
-    fresh 32/36, 1.11, 82.5 %, fresh2 35/42, 1.40, 81.0 %."""
+    fresh 32/36, 1.11, 82.5 %, fresh2 35/42, 1.40, 81.0 %. The ranker trained on the pending hard cases
+    (corpus_9, 11, 12, 13) opens more of them on the right bundle: fresh 33/36, none unfinished or switched
+    (marriage-5 was taken for after_death), 1.19 questions, 83.7 %; fresh2 37/42, one unfinished and
+    one switch, 1.69 questions, 80.0 % (conversations that now finish ask their
+    questions where none were counted)."""
     summary, results = run(DATA / f"{name}.jsonl", dt.date(2026, 12, 2))
     assert summary["scenarios"] == count
     assert summary["checklists_right"] >= right, [r.id for r in results if not r.checklist_right]
