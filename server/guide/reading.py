@@ -140,14 +140,24 @@ def _first_of(text: str, longest_first: tuple[str, ...]) -> str | None:
     return next((w for w in longest_first if w in text), None)
 
 
-def _prefixes(words: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """(word, canonical form) as `_first_prefix` tries them, for `_first_prefix_of`."""
-    return tuple((w, canonical(w)) for w in sorted(words, key=len, reverse=True) if w)
+class _Prefixes:
+    """Words as `_first_prefix` tries them (longest first, canonical), grouped by the first character of
+    their canonical form, so a text is compared only with the words it could start with."""
 
+    def __init__(self, words: Iterable[str]) -> None:
+        ordered = [(w, canonical(w)) for w in sorted(words, key=len, reverse=True) if w]
+        self._empty = tuple(entry for entry in ordered if not entry[1])  # would start any text
+        self._by_first = {
+            char: tuple(entry for entry in ordered if not entry[1] or entry[1][0] == char)
+            for char in {form[0] for _, form in ordered if form}
+        }
 
-def _first_prefix_of(text: str, prefixes: tuple[tuple[str, str], ...]) -> str | None:
-    """`_first_prefix` on words prepared by `_prefixes`."""
-    return next((w for w, form in prefixes if text.startswith(form)), None)
+    def first(self, text: str) -> str | None:
+        """`_first_prefix(text, words)`."""
+        for word, form in self._by_first.get(text[:1], self._empty):
+            if text.startswith(form):
+                return word
+        return None
 
 
 class WordsIndex:
@@ -162,10 +172,10 @@ class WordsIndex:
         self.only = _longest_first(words.only)
         self.only_starts = tuple(words.only)
         self.new_errand = _longest_first(words.new_errand)
-        self.yes_no = _prefixes((*words.yes, *words.no))
-        self.yes_no_leads = _prefixes(words.yes_no_leads)
-        self.corrections = _prefixes(words.corrections)
-        self.declines = _prefixes(words.declines)
+        self.yes_no = _Prefixes((*words.yes, *words.no))
+        self.yes_no_leads = _Prefixes(words.yes_no_leads)
+        self.corrections = _Prefixes(words.corrections)
+        self.declines = _Prefixes(words.declines)
         self.follow_ups = tuple((f.topic, tuple(canonical(w) for w in f.words)) for f in words.follow_ups)
         self.negative_forms = tuple(canonical(word) for word in words.negations)
         self.negation_words = Automaton({w: len(w) for w in words.negations})
@@ -257,10 +267,10 @@ class BundleReader:
         evidence = [e for e in evidence if not (e.topic and e.question in direct)]
         words, prepared = self.words, self.index
         lead = clauses[0].text if clauses else ""
-        yes_no = _first_prefix_of(lead, prepared.yes_no)
-        opener = _first_prefix_of(lead, prepared.yes_no_leads)
+        yes_no = prepared.yes_no.first(lead)
+        opener = prepared.yes_no_leads.first(lead)
         if yes_no is None and opener is not None:  # "暂时唔使", "那就不用了"
-            yes_no = _first_prefix_of(lead[len(canonical(opener)) :], prepared.yes_no)
+            yes_no = prepared.yes_no.first(lead[len(canonical(opener)) :])
         return Reading(
             text=text,
             evidence=tuple(evidence),
@@ -271,7 +281,7 @@ class BundleReader:
             closing=_first_of(text, prepared.closing),
             everything=_first_of(text, prepared.everything),
             only=_first_of(lead, prepared.only) if lead.startswith(prepared.only_starts) else None,
-            correction=_first_prefix_of(text, prepared.corrections),
+            correction=prepared.corrections.first(text),
             new_errand=_first_of(text, prepared.new_errand),
             follow_up=next(
                 (topic for topic, forms in prepared.follow_ups if any(form in text for form in forms)), None
@@ -282,7 +292,7 @@ class BundleReader:
 
     def _bare_negation(self, clause: _Clause) -> bool:
         """A clause that only declines ("暂时不办", "不需要了"): it says no to the clause before it."""
-        word = _first_prefix_of(clause.text, self.index.declines)
+        word = self.index.declines.first(clause.text)
         return word is not None and len(clause.text) - len(canonical(word)) <= DECLINE_TAIL
 
     def _phrase_evidence(self, clause: _Clause, negated_after: bool = False) -> list[Evidence]:

@@ -55,10 +55,27 @@ def settled(question: Question, narrowed: Mapping[str, Sequence[str]], day: dt.d
     return None
 
 
+_OPT_IN: dict[tuple[int, int], tuple[Bundle, Question, bool]] = {}
+
+
 def opt_in(bundle: Bundle, question: Question) -> bool:
     """A wish, asked as items: its options only switch optional items, the ones that add items add the
     same (想做婚检吗 / 要办生育登记吗), and no other question depends on it; or it is marked
-    `ask_with_items`. A question whose options only drop items ("缴费满一年吗") is a situation: asked."""
+    `ask_with_items`. A question whose options only drop items ("缴费满一年吗") is a situation: asked.
+
+    Depends on the bundle alone: worked out once per bundle of a knowledge release."""
+    key = (id(bundle), id(question))
+    known = _OPT_IN.get(key)
+    if known is not None and known[0] is bundle and known[1] is question:
+        return known[2]
+    if len(_OPT_IN) > 10_000:
+        _OPT_IN.clear()
+    answer = _opt_in(bundle, question)
+    _OPT_IN[key] = (bundle, question, answer)
+    return answer
+
+
+def _opt_in(bundle: Bundle, question: Question) -> bool:
     optional = {e.item for e in bundle.items if e.optional}
     if any(c.question == question.id for q in bundle.questions for c in q.ask_if):
         return False
