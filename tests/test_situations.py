@@ -408,3 +408,14 @@ def test_a_seller_claiming_the_only_home_held_five_years_has_the_household_regis
 def test_a_number_followed_by_less_than_is_just_under_it(guide) -> None:
     state, reply = talk(guide, {}, "我要卖房,才买了两年不到")
     assert state["answers"]["seller_holding"] == "under_two"
+
+
+def test_a_bare_yes_to_the_sellers_loan_is_the_usual_way_and_a_worker_is_an_employee(guide) -> None:
+    state, reply = talk(guide, {}, "我要卖房子")
+    while reply.get("question_id") != "seller_mortgage":
+        state, reply = talk(guide, state, "不清楚")
+    state, reply = talk(guide, state, "有的")
+    assert state["answers"]["seller_mortgage"] == "repay_first"
+    state, reply = talk(guide, {}, "我要退休了")
+    state, reply = talk(guide, state, "我是车间工人")
+    assert state["answers"]["insured_type"] == "employee"
