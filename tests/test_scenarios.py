@@ -63,8 +63,8 @@ def test_heldout_suite_floor() -> None:
     summary, results = run(DATA / "heldout.jsonl", dt.date(2026, 12, 1))
     assert summary["scenarios"] == 32
     assert summary["checklists_right"] >= 32, [r.id for r in results if not r.checklist_right]
-    assert summary["questions_per_scenario"] <= 1.45
-    assert summary["answers_understood"] >= 0.83
+    assert summary["questions_per_scenario"] <= 1.35
+    assert summary["answers_understood"] >= 0.85
     assert summary["bundle_switches"] == 0
 
 
@@ -112,10 +112,11 @@ def test_train3_floor() -> None:
     told, and word families for the answers; 29/60, 1.75, 75.8 % once a buyer is taken to buy a first home
     (家庭住房情况查询 with its 户口簿) and 满五唯一 has the 户口簿 at hand; 30/60, 2 switches once a commit
     whose own situation is told stands; 31/60, 3 switches with the hard cases trained on (marriage-4 opens
-    on marriage; retirement-7, unfinished before, now switches to employment)."""
+    on marriage; retirement-7, unfinished before, now switches to employment); 1.58 questions, 81.5 % with
+    工人/矿上/买社保 and a bare 有 to the seller's loan."""
     summary, results = run(DATA / "train3.jsonl", dt.date(2026, 12, 2))
     assert summary["scenarios"] == 60
     assert summary["checklists_right"] >= 31, [r.id for r in results if not r.checklist_right]
-    assert summary["questions_per_scenario"] <= 1.8
-    assert summary["answers_understood"] >= 0.75
+    assert summary["questions_per_scenario"] <= 1.6
+    assert summary["answers_understood"] >= 0.81
     assert summary["bundle_switches"] <= 3
