@@ -87,6 +87,7 @@ class Ranker(Frozen):
     commit_beside_out_of_scope_at: float = Field(gt=0, lt=1)
     second_errand_at: float = Field(gt=0, lt=1)  # a second bundle this likely too: offer both
     two_errands_at: float = Field(default=0.5, gt=0, lt=1)  # "two errands" this likely, both found: both
+    two_errands_share: float = Field(default=1.0, gt=0, le=1)  # … or at this share of the best single reading
     suggest_at: float = Field(gt=0, lt=1)
 
 

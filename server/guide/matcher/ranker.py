@@ -140,9 +140,10 @@ def decide_on(
     """Two errands -> clarify with both; commit above the calibrated bar; a close call -> clarify; else none.
 
     Two errands the rules found both of (`errands`) are offered when the model gives "two errands" its
-    best reading, `two_errands_at` or a second bundle at `second_errand_at`; when "two errands" is the
-    model's best reading though the rules found fewer (a second errand in words no keyword has), its two
-    most likely bundles are offered. Otherwise the "two errands" probability is set aside and the rest
+    best reading (at least `two_errands_share` of the likeliest other class), `two_errands_at` or a
+    second bundle at `second_errand_at`; when "two errands" is the model's best reading so counted though
+    the rules found fewer (a second errand in words no keyword has), its two most likely bundles are
+    offered. Otherwise the "two errands" probability is set aside and the rest
     renormalised: the model's best single reading. The small-talk veto holds: talk around a topic
     without an errand word is never committed to. Where the model finds no errand the rule layers
     committed to (`rule`), the reply asks about the rules' candidates rather than giving up: it commits
@@ -154,7 +155,7 @@ def decide_on(
     single = {c: q / total for c, q in others.items()}
     bundles = sorted(((q, c) for c, q in single.items() if c != NULL), reverse=True)
     (first, slug), (second, runner_up) = bundles[0], bundles[1]
-    two_best = two >= max(others.values())
+    two_best = two >= rules.two_errands_share * max(others.values())
     if errands and (two_best or two >= rules.two_errands_at or second >= rules.second_errand_at):
         paired = sorted(errands, key=lambda s: single.get(s, 0.0), reverse=True)[:2]
         both = tuple(Candidate(s, round(single.get(s, 0.0), 3)) for s in paired)
