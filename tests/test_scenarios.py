@@ -113,10 +113,11 @@ def test_train3_floor() -> None:
     (家庭住房情况查询 with its 户口簿) and 满五唯一 has the 户口簿 at hand; 30/60, 2 switches once a commit
     whose own situation is told stands; 31/60, 3 switches with the hard cases trained on (marriage-4 opens
     on marriage; retirement-7, unfinished before, now switches to employment); 1.58 questions, 81.5 % with
-    工人/矿上/买社保 and a bare 有 to the seller's loan."""
+    工人/矿上/买社保 and a bare 有 to the seller's loan; 33/60 once a business starter registers without a
+    labour contract."""
     summary, results = run(DATA / "train3.jsonl", dt.date(2026, 12, 2))
     assert summary["scenarios"] == 60
-    assert summary["checklists_right"] >= 31, [r.id for r in results if not r.checklist_right]
+    assert summary["checklists_right"] >= 33, [r.id for r in results if not r.checklist_right]
     assert summary["questions_per_scenario"] <= 1.6
     assert summary["answers_understood"] >= 0.81
     assert summary["bundle_switches"] <= 3

@@ -419,3 +419,10 @@ def test_a_bare_yes_to_the_sellers_loan_is_the_usual_way_and_a_worker_is_an_empl
     state, reply = talk(guide, {}, "我要退休了")
     state, reply = talk(guide, state, "我是车间工人")
     assert state["answers"]["insured_type"] == "employee"
+
+
+def test_someone_starting_a_business_registers_without_a_labour_contract(guide) -> None:
+    state, reply = talk(guide, {}, "我想自己开个小店创业,听说有创业担保贷款和补贴,两样都想了解")
+    checklist = finish(guide, state, reply)
+    assert "营业执照" in names(checklist)
+    assert not any("劳动合同" in n for n in names(checklist))
