@@ -430,7 +430,7 @@ def chinese_number(text: str, numerals: Mapping[str, float], approximately: str 
     """三十多 → 33.3, 十八 → 18, 两 → 2, 1.5 → 1.5; None when `text` is no number.
 
     An `approximately` character after a unit adds a third of it (十多 ≈ 13, 三十几 ≈ 33): a citizen's
-    "about" is closer to the low end.
+    "about" is closer to the low end. Right after a digit ("八几年") it is a decade, no number: None.
     """
     if _NUMBER.fullmatch(text):
         return float(text)
@@ -438,6 +438,8 @@ def chinese_number(text: str, numerals: Mapping[str, float], approximately: str 
     unit = 1.0
     for char in text:
         if char in approximately:
+            if current:  # "八几年", "九几年": a decade of the calendar, no count of years
+                return None
             section += unit / 3
             continue
         value = numerals.get(char)
