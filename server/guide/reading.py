@@ -321,7 +321,13 @@ class BundleReader:
         last_end = max((e for _, e, _ in kept), default=-1)
         evidence = []
         for start, end, cue in sorted(kept, key=lambda k: k[0]):
-            declined = negated_after and end == last_end and not self._negative(cue.phrase or "")
+            # "单位刚体检过，不用了": declining after a no option's own words confirms it.
+            declined = (
+                negated_after
+                and end == last_end
+                and not self._negative(cue.phrase or "")
+                and not (cue.options and cue.options <= self._polar(cue.question, Polarity.no))
+            )
             negated = self._negated(clause, start, end) or declined
             options = cue.options
             topic = cue.topic
