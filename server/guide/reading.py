@@ -173,6 +173,7 @@ class WordsIndex:
         self.only_starts = tuple(words.only)
         self.new_errand = _longest_first(words.new_errand)
         self.yes_no = _Prefixes((*words.yes, *words.no))
+        self.no = _Prefixes(words.no)
         self.yes_no_leads = _Prefixes(words.yes_no_leads)
         self.corrections = _Prefixes(words.corrections)
         self.declines = _Prefixes(words.declines)
@@ -264,6 +265,8 @@ class BundleReader:
         evidence += self._range_evidence(text, today, pending)
         # "没有执照，顺便把执照也办了": an option's own words outweigh the topic named again.
         direct = {e.question for e in evidence if not e.topic}
+        if clauses and len(clauses) > 1 and self._bare_no(clauses[0]):
+            direct.add(pending)  # "不办，打算两年后再要孩子": the opening no answers what was asked
         evidence = [e for e in evidence if not (e.topic and e.question in direct)]
         words, prepared = self.words, self.index
         lead = clauses[0].text if clauses else ""
@@ -289,6 +292,12 @@ class BundleReader:
         )
 
     # --- clauses --------------------------------------------------------------------------------
+
+    def _bare_no(self, clause: _Clause) -> bool:
+        """A clause that is only a no ("不办", "没有了") or a decline."""
+        word = self.index.no.first(clause.text)
+        bare = word is not None and len(clause.text) - len(canonical(word)) <= DECLINE_TAIL
+        return bare or self._bare_negation(clause)
 
     def _bare_negation(self, clause: _Clause) -> bool:
         """A clause that only declines ("暂时不办", "不需要了"): it says no to the clause before it."""
@@ -378,9 +387,17 @@ class BundleReader:
         spans = [*clause.taken, *extra, *(clause.unsure or ())]
         reach, after_reach = self.words.negation_reach, self.words.negation_after_reach
         for at, stop in clause.negations:
-            inside = any(s <= at and stop <= e for s, e in spans if (s, e) != (start, end))
+            # A negation inside another phrase is that phrase's own, unless it opens a negative phrase
+            # of its own ("没交过啥养老保险": 没 still reaches 养老保险).
+            inside = any(
+                s <= at and stop <= e and not (at == s and (s, e) in clause.taken and stop <= start)
+                for s, e in spans
+                if (s, e) != (start, end)
+            )
             if inside or (start <= at < end):
                 continue
+            if at < start < stop and not self._negative(text[start:end]):
+                return True  # "木有贷款", "没有房子": the negation ends inside the phrase
             if stop <= start and start - stop <= reach:
                 if not any(w in text[stop:start] for w in self.words.negation_stops):
                     return True
