@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from server.guide.answer_eval import read_one
 from server.guide.checklist import build_checklist
 from server.guide.dialogue import _Turn, new_state, reader_for
 from server.guide.knowledge import check, load_knowledge
@@ -458,3 +459,50 @@ def test_a_commit_whose_own_situation_is_told_stands(guide) -> None:
     candidates = (Candidate("after_death", 0.8), Candidate("housing_transfer", 0.01))
     committed = dataclasses.replace(guide[1].match(text), decision="commit", candidates=candidates)
     assert turn._situated(committed, text) is None
+
+
+def answered(guide: Guide, bundle: str, question: str, text: str) -> tuple[str, ...]:
+    """The options understood for `question` from `text` sent with it pending (as the answer measure does)."""
+    knowledge, matcher = guide
+    read = read_one(
+        {"bundle": bundle, "question": question, "option": "", "text": text}, knowledge, matcher, DAY
+    )
+    assert read is not None
+    return read.understood
+
+
+def test_an_answer_opening_with_yes_or_no_answers_the_question_asked(guide) -> None:
+    # 没交过 is also the housing fund's words; opening the answer it still says no to the pension asked.
+    assert answered(guide, "after_death", "pension", "没交过") == ("no_pension",)
+    assert answered(guide, "business_operation", "has_business_license", "还没，想一块办") == ("license_no",)
+    assert answered(guide, "company_deregistration", "procedure", "是的") == ("simple",)
+    assert answered(guide, "company_deregistration", "procedure", "不确定") == ("general",)
+
+
+def test_a_topic_picks_yes_negated_no_and_yields_to_an_options_own_words(guide) -> None:
+    assert answered(guide, "business_operation", "has_business_license", "执照已经到手啦") == ("license_yes",)
+    assert answered(guide, "business_operation", "has_business_license", "执照都还没得") == ("license_no",)
+    assert answered(guide, "business_operation", "has_business_license", "没有执照，顺便把执照也办了") == (
+        "license_no",
+    )
+
+
+def test_declining_after_a_no_options_words_confirms_it(guide) -> None:
+    assert answered(guide, "marriage", "want_premarital_exam", "单位刚体检过，不用了") == ("exam_no",)
+    assert answered(guide, "marriage", "want_birth_registration", "不办，打算2年后再要孩子") == ("birth_no",)
+
+
+def test_a_negation_ending_inside_or_opening_a_phrase_reaches_it(guide) -> None:
+    assert answered(guide, "housing_transfer", "seller_mortgage", "木有贷款 全款买的") == ("no_mortgage",)
+    assert answered(guide, "after_death", "pension", "没交过啥养老保险") == ("no_pension",)
+    assert answered(guide, "retirement", "social_card", "我还没有社保卡") == ("card_missing",)
+
+
+def test_a_decade_is_no_count_of_years_and_months_are_counted(guide) -> None:
+    words = guide[0].dialogue
+    assert chinese_number("八几", words.numerals, words.approximately) is None
+    assert answered(
+        guide, "retirement", "contribution_years", "我从八几年参加工作，中间没断过，应该是够了"
+    ) == ("enough",)
+    assert answered(guide, "employment", "contribution_years", "才干了八个月") == ("under_one_year",)
+    assert answered(guide, "employment", "contribution_years", "累计缴了26个月") == ("one_year_or_more",)

@@ -265,7 +265,7 @@ class BundleReader:
         evidence += self._range_evidence(text, today, pending)
         # "没有执照，顺便把执照也办了": an option's own words outweigh the topic named again.
         direct = {e.question for e in evidence if not e.topic}
-        if clauses and len(clauses) > 1 and self._bare_no(clauses[0]):
+        if pending and len(clauses) > 1 and self._bare_no(clauses[0]):
             direct.add(pending)  # "不办，打算两年后再要孩子": the opening no answers what was asked
         evidence = [e for e in evidence if not (e.topic and e.question in direct)]
         words, prepared = self.words, self.index
