@@ -85,6 +85,7 @@ class _Clause:
     # where the negation words and the unsure words occur, found once per clause (see `_negated`)
     negations: list[tuple[int, int]] | None = None
     unsure: list[tuple[int, int]] | None = None
+    saying_no: list[tuple[int, int]] = field(default_factory=list)  # … of them, those of a no option
 
 
 def clause_breaks(words: DialogueWords) -> re.Pattern[str]:
@@ -327,6 +328,9 @@ class BundleReader:
         if unsure:
             kept = [k for k in kept if any(k[0] < e and s < k[1] for s, e in unsure)]
         clause.taken = [(s, e) for s, e, _ in kept]
+        clause.saying_no = [
+            (s, e) for s, e, c in kept if c.options and c.options <= self._polar(c.question, Polarity.no)
+        ]
         last_end = max((e for _, e, _ in kept), default=-1)
         evidence = []
         for start, end, cue in sorted(kept, key=lambda k: k[0]):
@@ -387,10 +391,10 @@ class BundleReader:
         spans = [*clause.taken, *extra, *(clause.unsure or ())]
         reach, after_reach = self.words.negation_reach, self.words.negation_after_reach
         for at, stop in clause.negations:
-            # A negation inside another phrase is that phrase's own, unless it opens a negative phrase
-            # of its own ("没交过啥养老保险": 没 still reaches 养老保险).
+            # A negation inside another phrase is that phrase's own, unless it opens a no option's phrase
+            # ("没交过啥养老保险": 没 of 没交过 still reaches 养老保险; 未 of 未婚夫 reaches nothing).
             inside = any(
-                s <= at and stop <= e and not (at == s and (s, e) in clause.taken and stop <= start)
+                s <= at and stop <= e and not (at == s and (s, e) in clause.saying_no and stop <= start)
                 for s, e in spans
                 if (s, e) != (start, end)
             )
