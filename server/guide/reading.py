@@ -507,7 +507,7 @@ def stated_quantities(
         elif any(w in close for w in words.more_than):
             value += 0.01
         for quantity in index.quantities:
-            since = _since_year(raw, after, words.year_marker, quantity, today)
+            since = _since_year(raw, text[match.end() : match.end() + 10], index, quantity, today)
             if since is not None:
                 found.append((quantity.id, since, text[match.start() : match.end() + 4]))
             elif _unit_after(after, quantity, words.approximately) and (
@@ -573,11 +573,23 @@ def _since_cue(rest: str, quantity: _QuantityIndex) -> bool:
     return any(rest.startswith(c) or rest[1:].startswith(c) for c in quantity.since_cues)
 
 
-def _since_year(raw: str, after: str, marker: str, quantity: _QuantityIndex, today: dt.date) -> float | None:
-    """ "2015年买的" → years since 2015; None when the number is not a year followed by a since-cue."""
+def _since_year(
+    raw: str, after: str, index: WordsIndex, quantity: _QuantityIndex, today: dt.date
+) -> float | None:
+    """ "2015年买的", "2022年10月拿的证" → years since then; None when the number is not a year followed
+    (after its month, if said) by a since-cue."""
+    marker = index.words.year_marker
     if not (raw.isdigit() and len(raw) == 4 and after.startswith(marker)):
         return None
-    if not _since_cue(after[len(marker) :], quantity):
+    rest = after[len(marker) :]
+    month = index.month.match(rest)
+    months = 0.0
+    if month is not None:
+        value = chinese_number(month.group(1), index.words.numerals)
+        if value is not None and 1 <= value <= 12:
+            months = (today.month - value) / 12
+            rest = rest[month.end() :]
+    if not _since_cue(rest, quantity):
         return None
     year = int(raw)
-    return float(today.year - year) if 1900 < year <= today.year else None
+    return float(today.year - year + months) if 1900 < year <= today.year else None
