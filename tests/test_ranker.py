@@ -119,3 +119,29 @@ def test_no_evaluation_sentence_is_in_the_training_corpus() -> None:
     training = texts(sorted((DEFAULT_ROOT / "training").glob("*.jsonl")))
     assert len(training) > 2000
     assert not training & evaluation
+
+
+def test_the_decision_offers_two_errands_the_model_hears_and_asks_where_the_rules_would_commit() -> None:
+    """`decide_on` on made-up probabilities: "two errands" the best reading (at its share of the likeliest
+    other class) offers the two likeliest bundles though the rules found fewer; a null from the model
+    where the rules committed asks about the rules' candidates; with nothing found at all it gives up."""
+    from server.guide.matcher.evidence import Candidate, MatchResult
+    from server.guide.matcher.ranker import decide_on
+
+    rules = load_knowledge().matcher_rules.ranker
+    assert rules is not None
+    share = rules.two_errands_share
+    p = {"marriage": 0.5, "newborn": 0.2, "null": 0.05, "two_errands": 0.5 * share + 0.01}
+    result = decide_on(p, None, (), rules)
+    assert result.two_errands and [c.slug for c in result.candidates] == ["marriage", "newborn"]
+    assert decide_on({**p, "two_errands": 0.5 * share - 0.05}, None, (), rules).slug == "marriage"
+    unsure = {"marriage": 0.05, "newborn": 0.02, "null": 0.9, "two_errands": 0.03}
+    committed = MatchResult("commit", (Candidate("marriage", 0.8),), None)
+    assert decide_on(unsure, None, (), rules, rule=committed).decision == "clarify"
+    assert decide_on(unsure, None, (), rules, rule=MatchResult("none", (), None)).decision == "none"
+
+
+def test_besides_a_joins_a_second_errand_rather_than_negating_the_first(matcher: Matcher) -> None:
+    trace = matcher.trace("除了孩子上户口，我还想问结婚证怎么补领")
+    assert not any(v.startswith("negation") for v in trace.vetoes)
+    assert set(trace.errands) == {"newborn", "marriage"}
