@@ -426,3 +426,13 @@ def test_someone_starting_a_business_registers_without_a_labour_contract(guide) 
     checklist = finish(guide, state, reply)
     assert "营业执照" in names(checklist)
     assert not any("劳动合同" in n for n in names(checklist))
+
+
+def test_a_flat_left_by_a_parent_who_died_is_inherited_first(guide) -> None:
+    state, reply = talk(guide, {}, "我妈前年去世了,留下一套房子,我想卖掉")
+    assert state["answers"]["inherited"] == "inherited_unregistered"
+
+
+def test_a_written_number_with_duo_is_a_bit_more(guide) -> None:
+    state, reply = talk(guide, {}, "买了套二手房当改善房,140多平,全款")
+    assert state["answers"]["buyer_home"] == "second_large"

@@ -502,6 +502,9 @@ def stated_quantities(
         after = text[match.end() : match.end() + 6]
         before = text[max(0, match.start() - 10) : match.start()]
         close = before[-3:]
+        if raw.isdigit() and after[:1] and after[0] in words.approximately:
+            # "140多平", "20多年": a third of the written number's last unit more, as in 一百四十多
+            value += 10 ** (len(raw) - len(raw.rstrip("0"))) / 3
         if any(w in close for w in words.less_than) or _under_after(after, words):
             value -= 0.01  # 不满两年, 两年不到: just under two
         elif any(w in close for w in words.more_than):
