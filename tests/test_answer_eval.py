@@ -26,13 +26,19 @@ FLOORS = [
     ("phrasings_2.jsonl", 0.97),
     ("phrasings_3.jsonl", 0.91),
     ("phrasings_4.jsonl", 0.97),
+    # Written 2026-12-02 from the questions' text and options, blind to the code and never tuned on: 0.58 on
+    # 1f60e54 at the session's start, 0.723 after the freeze (d9e8ee0); a floor from now on.
+    ("fresh6.jsonl", 0.72),
+    # Written after the freeze by a new writer (same brief): first seen at 0.738 on d9e8ee0.
+    ("fresh7.jsonl", 0.73),
 ]
 
 
 @pytest.mark.parametrize(("name", "floor"), FLOORS)
 def test_answers_written_from_the_questions_are_read_right(name: str, floor: float) -> None:
+    lines = sum(1 for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip())
     summary = answer_eval.summarize(answer_eval.run(DATA / name, DAY))
-    assert summary["answers"] >= 450
+    assert summary["answers"] >= 0.85 * lines  # few skipped: questions not in force, optional items
     assert summary["read_right"] >= floor, summary
 
 

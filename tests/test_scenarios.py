@@ -121,3 +121,35 @@ def test_train3_floor() -> None:
     assert summary["questions_per_scenario"] <= 1.6
     assert summary["answers_understood"] >= 0.81
     assert summary["bundle_switches"] <= 3
+
+
+@pytest.mark.parametrize(
+    ("name", "right", "questions", "understood", "switches"),
+    [("fresh6_a", 31, 1.95, 0.78, 0), ("fresh6_b", 24, 1.4, 0.74, 4)],
+)
+def test_fresh6_suites_floor(
+    name: str, right: int, questions: float, understood: float, switches: int
+) -> None:
+    """40 scenarios each, written 2026-12-02 by writers who read only the public bundle list, never tuned on.
+    Measured once on 1f60e54 at the session's start: fresh6_a 26/40 right, 1.68 questions, 76.9 % understood,
+    0 switches; fresh6_b 20/40, 1.68, 65.1 %, 2. After the freeze (d9e8ee0): 31/40, 1.90, 78.4 %, 0 and
+    24/40, 1.38, 74.1 %, 4 (openings committed to another errand: 老伴走了 … 想去扯个证 to housing, a
+    deceased's 城乡居民养老金 and a retiree's 异地就医备案 to retirement, a retiree's 当过兵 to veteran).
+    Floors from now on."""
+    summary, results = run(DATA / f"{name}.jsonl", dt.date(2026, 12, 2))
+    assert summary["scenarios"] == 40
+    assert summary["checklists_right"] >= right, [r.id for r in results if not r.checklist_right]
+    assert summary["questions_per_scenario"] <= questions
+    assert summary["answers_understood"] >= understood
+    assert summary["bundle_switches"] <= switches
+
+
+def test_fresh7_suite_floor() -> None:
+    """36 scenarios written after the 2026-12-02 freeze by a new writer (same brief), never tuned on; first
+    seen on d9e8ee0: 26/36 right, 1.56 questions, 78.6 % understood, 1 switch. A floor from now on."""
+    summary, results = run(DATA / "fresh7.jsonl", dt.date(2026, 12, 2))
+    assert summary["scenarios"] == 36
+    assert summary["checklists_right"] >= 26, [r.id for r in results if not r.checklist_right]
+    assert summary["questions_per_scenario"] <= 1.6
+    assert summary["answers_understood"] >= 0.78
+    assert summary["bundle_switches"] <= 1
