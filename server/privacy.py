@@ -6,7 +6,8 @@ with at most a few spaces, dashes or dots between them, an optional country pref
 Each run is read as one number: an ID (18 or 15 digits) or a mainland mobile keeps its region or
 prefix and its last four; any other run of 11 or more digits (two numbers written together, a
 number we cannot place) keeps only its first three and last four, since a false mask costs less
-than a leaked number.
+than a leaked number. Identifiers we issue (uuids in hex, with or without dashes) are no numbers: a digit
+run inside one is left alone, or audit entries and ids would be garbled.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ _RUN = re.compile(
 )
 _ID_18 = re.compile(r"\d{17}[\dX]")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
+_UUID = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{8}(?:-?[0-9a-fA-F]{4}){3}-?[0-9a-fA-F]{12}(?![0-9A-Za-z])")
 _COUNTRY = ("0086", "86")
 _LONG_RUN = 11
 
@@ -59,10 +61,17 @@ def mask_text(text: str, keep: tuple[str, ...] = ()) -> str:
 
     `keep` names numbers we issued ourselves (a 受理编号 in a notification): the citizen must read them.
     """
-    if not keep:
-        return _RUN.sub(_mask_run, text)
     ours = {_compact(number) for number in keep}
-    return _RUN.sub(lambda m: m.group(0) if _compact(m.group(0)) in ours else _mask_run(m), text)
+
+    def masked(segment: str) -> str:
+        return _RUN.sub(lambda m: m.group(0) if _compact(m.group(0)) in ours else _mask_run(m), segment)
+
+    parts, start = [], 0
+    for issued in _UUID.finditer(text):
+        if any(ch.isalpha() for ch in issued.group(0)):  # a uuid has letters; 32 digits are numbers
+            parts += [masked(text[start : issued.start()]), issued.group(0)]
+            start = issued.end()
+    return "".join(parts) + masked(text[start:])
 
 
 def mask_id_number(value: str) -> str:

@@ -66,6 +66,16 @@ def test_numbers_we_issued_are_kept_and_the_rest_masked() -> None:
     assert "2026120260491393" not in mask_text(text)
 
 
+def test_ids_we_issue_are_no_numbers_though_they_hold_a_long_digit_run() -> None:
+    issued = "7b5ba65955234986a992ace652a1891a"  # an operator id whose digits 65955234986 once got masked
+    dashed = str(uuid.UUID(issued))
+    text = f"target {issued} / {dashed}, 电话13812345678, 32 digits 12345678901234567890123456789012"
+    assert mask_text(text) == (
+        f"target {issued} / {dashed}, 电话138****5678, 32 digits 123*************************9012"
+    )
+    assert mask_data({"target": issued}) == {"target": issued}
+
+
 def test_data_is_masked_inside_lists_and_dicts() -> None:
     assert mask_data({"a": ["13987654321", {"b": "110105 19491231 002X"}], "n": 3}) == {
         "a": ["139****4321", {"b": "110105********002X"}],
