@@ -98,12 +98,7 @@ def test_fresh_suites_floor(
     (marriage-5 was taken for after_death), 1.19 questions, 83.7 %; fresh2 37/42, one unfinished and
     one switch, 1.69 questions, 80.0 % (conversations that now finish ask their
     questions where none were counted)."""
-    summary, results = run(DATA / f"{name}.jsonl", dt.date(2026, 12, 2))
-    assert summary["scenarios"] == count
-    assert summary["checklists_right"] >= right, [r.id for r in results if not r.checklist_right]
-    assert summary["questions_per_scenario"] <= questions
-    assert summary["answers_understood"] >= understood
-    assert summary["bundle_switches"] <= switches
+    _holds_floor(name, count, right, questions, understood, switches)
 
 
 def test_train3_floor() -> None:
@@ -115,12 +110,7 @@ def test_train3_floor() -> None:
     on marriage; retirement-7, unfinished before, now switches to employment); 1.58 questions, 81.5 % with
     工人/矿上/买社保 and a bare 有 to the seller's loan; 33/60 once a business starter registers without a
     labour contract."""
-    summary, results = run(DATA / "train3.jsonl", dt.date(2026, 12, 2))
-    assert summary["scenarios"] == 60
-    assert summary["checklists_right"] >= 33, [r.id for r in results if not r.checklist_right]
-    assert summary["questions_per_scenario"] <= 1.6
-    assert summary["answers_understood"] >= 0.81
-    assert summary["bundle_switches"] <= 3
+    _holds_floor("train3", 60, 33, 1.6, 0.81, 3)
 
 
 @pytest.mark.parametrize(
@@ -136,20 +126,22 @@ def test_fresh6_suites_floor(
     24/40, 1.38, 74.1 %, 4 (openings committed to another errand: 老伴走了 … 想去扯个证 to housing, a
     deceased's 城乡居民养老金 and a retiree's 异地就医备案 to retirement, a retiree's 当过兵 to veteran).
     Floors from now on."""
-    summary, results = run(DATA / f"{name}.jsonl", dt.date(2026, 12, 2))
-    assert summary["scenarios"] == 40
-    assert summary["checklists_right"] >= right, [r.id for r in results if not r.checklist_right]
-    assert summary["questions_per_scenario"] <= questions
-    assert summary["answers_understood"] >= understood
-    assert summary["bundle_switches"] <= switches
+    _holds_floor(name, 40, right, questions, understood, switches)
 
 
 def test_fresh7_suite_floor() -> None:
     """36 scenarios written after the 2026-12-02 freeze by a new writer (same brief), never tuned on; first
     seen on d9e8ee0: 26/36 right, 1.56 questions, 78.6 % understood, 1 switch. A floor from now on."""
-    summary, results = run(DATA / "fresh7.jsonl", dt.date(2026, 12, 2))
-    assert summary["scenarios"] == 36
-    assert summary["checklists_right"] >= 26, [r.id for r in results if not r.checklist_right]
-    assert summary["questions_per_scenario"] <= 1.6
-    assert summary["answers_understood"] >= 0.78
-    assert summary["bundle_switches"] <= 1
+    _holds_floor("fresh7", 36, 26, 1.6, 0.78, 1)
+
+
+def _holds_floor(
+    name: str, count: int, right: int, questions: float, understood: float, switches: int
+) -> None:
+    """The suite's figures on 2026-12-02 are at or above its floor."""
+    summary, results = run(DATA / f"{name}.jsonl", dt.date(2026, 12, 2))
+    assert summary["scenarios"] == count
+    assert summary["checklists_right"] >= right, [r.id for r in results if not r.checklist_right]
+    assert summary["questions_per_scenario"] <= questions
+    assert summary["answers_understood"] >= understood
+    assert summary["bundle_switches"] <= switches

@@ -13,7 +13,7 @@ import pytest
 from server.guide.checklist import build_checklist
 from server.guide.knowledge import check
 from tests import talking
-from tests.talking import Guide, build_guide
+from tests.talking import Guide, build_guide, edited_knowledge
 
 DAY = dt.date(2026, 12, 1)
 ROOT = Path(__file__).resolve().parents[1]
@@ -227,11 +227,7 @@ def test_the_validator_accepts_a_phrase_that_negates_a_siblings_phrase(tmp_path:
 
 
 def test_the_validator_checks_all_of(tmp_path: Path) -> None:
-    root = tmp_path / "knowledge"
-    shutil.copytree(ROOT / "knowledge", root)
-    path = root / "bundles" / "employment.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("all_of: [loan, subsidy]", "all_of: [loan, grant]"), encoding="utf-8")
+    root = edited_knowledge(tmp_path, "employment", "all_of: [loan, subsidy]", "all_of: [loan, grant]")
     assert any("all_of[1]" in str(p) and "grant" in str(p) for p in check(root))
 
 
@@ -368,11 +364,7 @@ def test_an_owner_who_cannot_come_brings_a_power_of_attorney(guide) -> None:
 
 
 def test_the_validator_checks_a_groups_assumption(tmp_path: Path) -> None:
-    root = tmp_path / "knowledge"
-    shutil.copytree(ROOT / "knowledge", root)
-    path = root / "bundles" / "housing_transfer.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("assume: repay_first", "assume: no_mortgage"), encoding="utf-8")
+    root = edited_knowledge(tmp_path, "housing_transfer", "assume: repay_first", "assume: no_mortgage")
     assert any("assume" in str(p) and "no_mortgage" in str(p) for p in check(root))
 
 

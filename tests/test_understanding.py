@@ -17,7 +17,7 @@ from server.guide.knowledge import check, load_knowledge
 from server.guide.matcher import Candidate, Matcher
 from server.guide.reading import chinese_number, stated_quantities
 from tests import talking
-from tests.talking import Guide, build_guide
+from tests.talking import Guide, build_guide, edited_knowledge
 
 DAY = dt.date(2026, 1, 15)
 ROOT = Path(__file__).resolve().parents[1]
@@ -240,11 +240,7 @@ def test_the_validator_checks_dialogue_words_and_references(tmp_path: Path) -> N
 
 def test_a_narrowed_question_is_asked_in_its_narrower_form(tmp_path: Path) -> None:
     """A group without a usual case (`assume`) asks its narrower question."""
-    root = tmp_path / "knowledge"
-    shutil.copytree(ROOT / "knowledge", root)
-    path = root / "bundles" / "housing_transfer.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("assume: repay_first", ""), encoding="utf-8")
+    root = edited_knowledge(tmp_path, "housing_transfer", "assume: repay_first", "")
     knowledge = load_knowledge(root)
     guide = (knowledge, Matcher.from_knowledge(knowledge))
     state, reply = talk(guide, {}, "卖二手房,还欠银行二十万,买家全款,房本就我一个人名字")
