@@ -550,9 +550,8 @@ class _Turn:
             return None
         told = {c.slug: self._questions_told(c.slug, text) for c in candidates}
         if committed and told[candidates[0].slug] >= SITUATED_QUESTIONS:
-            return (
-                None  # the text tells the committed bundle's situation too ("老伴在医院走了": 去世地点, 配偶)
-            )
+            # the text tells the committed bundle's situation too ("老伴在医院走了": 去世地点, 配偶)
+            return None
         best = max(candidates, key=lambda c: told[c.slug])
         others = max(n for slug, n in told.items() if slug != best.slug)
         # More of the best one's questions told than any other's ("老伴走了好几年 … 想领证, 她也离过婚").
