@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+from server.guide.dialogue import reader_for
 from server.guide.knowledge import Knowledge, load_knowledge
 from server.guide.match_memo import MatchMemo
 from server.guide.matcher import Matcher
@@ -48,6 +49,8 @@ class KnowledgeService:
     def _build(self) -> Served:
         knowledge = load_knowledge(self.root)
         matcher = Matcher.from_knowledge(knowledge)
+        for slug in knowledge.bundles:  # each bundle's reader (its automaton) now, not on a first message
+            reader_for(knowledge, slug)
         memo = MatchMemo(matcher, knowledge.version, self.match_memo_size)
         openings = OpeningMemo(knowledge, cast(Matcher, memo), self.opening_memo_size)
         return Served(knowledge=knowledge, matcher=matcher, memo=memo, openings=openings)
